@@ -1,0 +1,11 @@
+"""Rerunnable benchmarks behind `tools/benchmark.py <name>`.
+
+Each module here exposes `add_arguments(parser)` and `run(args) -> int`, and reports medians
+(and min/max) of repeated runs, never a single timing.
+"""
+SUBCOMMANDS = {
+    'reader': 'ppdet.benchmark.reader',
+    'model': 'ppdet.benchmark.model',
+    'x2coco': 'ppdet.benchmark.x2coco',
+    'loader': 'ppdet.benchmark.loader',
+}

@@ -1,0 +1,1 @@
+"""Config system: registry, YAML dialect loader, validation, construction."""
