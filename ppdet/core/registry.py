@@ -58,10 +58,22 @@ _CLASSES: Dict[str, ClassSchema] = {}
 
 
 def _resolve_hints(cls: type) -> Dict[str, Any]:
+    """Type hints of the constructor; a hint that cannot be resolved counts as Any."""
+    init = cls.__init__
     try:
-        return typing.get_type_hints(cls.__init__)
-    except Exception:  # unresolvable forward references: fall back to no checking
-        return {}
+        return typing.get_type_hints(init)
+    except Exception:
+        pass
+    import sys
+    namespace = dict(vars(sys.modules.get(init.__module__, object())))
+    hints: Dict[str, Any] = {}
+    for name, ann in getattr(init, '__annotations__', {}).items():
+        try:
+            hints[name] = typing.get_type_hints(
+                type('_H', (), {'__annotations__': {name: ann}}), namespace)[name]
+        except Exception:
+            hints[name] = Any
+    return hints
 
 
 def _inject_defaults(cls: type) -> Dict[str, Optional[str]]:

@@ -1,0 +1,93 @@
+"""Small real components registered for the config tests (not mocks: real classes the
+config layer builds like any other)."""
+from typing import List, Optional
+
+from ppdet.core.workspace import register, serializable
+
+
+@register
+class CfgTestLoss:
+    def __init__(self, weight: float = 1.0, ignore_thresh: float = 0.7) -> None:
+        self.weight = weight
+        self.ignore_thresh = ignore_thresh
+
+
+@register
+class CfgTestBackbone:
+    __shared__ = ['norm_type']
+
+    def __init__(self, depth: int = 50, norm_type: str = 'bn',
+                 return_idx: List[int] = [1, 2, 3], freeze_at: int = 0) -> None:
+        self.depth = depth
+        self.norm_type = norm_type
+        self.return_idx = return_idx
+        self.freeze_at = freeze_at
+
+    @property
+    def out_channels(self) -> List[int]:
+        return [64 * 2 ** i for i in self.return_idx]
+
+
+@register
+class CfgTestHead:
+    __shared__ = ['num_classes']
+    __inject__ = {'loss': 'CfgTestLoss'}
+
+    def __init__(self, in_channels: List[int] = [256], num_classes: int = 80,
+                 anchors: List[List[int]] = [[10, 13], [16, 30]],
+                 loss: Optional[CfgTestLoss] = None) -> None:
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+        self.anchors = anchors
+        self.loss = loss if loss is not None else CfgTestLoss()
+
+
+@register
+class CfgTestArch:
+    __inject__ = ['backbone', 'head']
+
+    def __init__(self, backbone: object, head: object) -> None:
+        self.backbone = backbone
+        self.head = head
+
+    @classmethod
+    def from_config(cls, cfg, create):
+        backbone = create(cfg['backbone'])
+        head = create(cfg['head'], in_channels=backbone.out_channels)
+        return {'backbone': backbone, 'head': head}
+
+
+@serializable
+class CfgTestDataSet:
+    def __init__(self, dataset_dir: str = '', anno_path: Optional[str] = None,
+                 sample_num: int = -1) -> None:
+        self.dataset_dir = dataset_dir
+        self.anno_path = anno_path
+        self.sample_num = sample_num
+
+
+@register
+class CfgTestOp:
+    def __init__(self, prob: float = 0.5) -> None:
+        self.prob = prob
+
+
+@register
+class CfgTestResizeOp:
+    def __init__(self, target_size: List[int] = [608, 608], keep_ratio: bool = True) -> None:
+        self.target_size = target_size
+        self.keep_ratio = keep_ratio
+
+
+@register
+class CfgTestReader:
+    __op_lists__ = ['sample_transforms', 'batch_transforms']
+    __shared__ = ['num_classes']
+
+    def __init__(self, sample_transforms: list = (), batch_transforms: list = (),
+                 batch_size: int = 1, shuffle: bool = False, num_classes: int = 80) -> None:
+        self.sample_transforms = list(sample_transforms)
+        self.batch_transforms = list(batch_transforms)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.num_classes = num_classes
