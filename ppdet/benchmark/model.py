@@ -1,0 +1,145 @@
+"""Model speed on CPU: median seconds of one inference and one training step, vs PaddleDetection.
+
+`python tools/benchmark.py model -c configs/yolov3/yolov3_darknet53_270e_coco.yml --size 416`
+
+Protocol (the one of reference/bench.json): one thread (OMP_NUM_THREADS=1, set before Paddle is
+imported when this module is loaded by tools/benchmark.py; `paddle.set_num_threads`-like control
+does not exist in Paddle, so an already-imported Paddle keeps its thread count and we say so),
+random weights with a fixed seed, median of `--runs` runs after one warm-up.
+- infer: eval mode, batch 1, `image` already resized/normalised, post-processing included;
+- train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image, targets made
+  by the reader's own batch operators; the optimiser update is not timed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+if 'paddle' not in sys.modules:
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+DEFAULT_REFERENCE = '/work/shared/reference/bench.json'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('-c', '--config', required=True, help='top-level config file')
+    parser.add_argument('--size', type=int, default=416, help='square input size in pixels')
+    parser.add_argument('--runs', type=int, default=5, help='timed runs (median reported)')
+    parser.add_argument('--only', choices=['infer', 'train'], default=None)
+    parser.add_argument('--reference', default=DEFAULT_REFERENCE,
+                        help='bench.json with PaddleDetection figures (skipped if absent)')
+    parser.add_argument('--json', default=None, help='also write the results to this file')
+
+
+def _reference(path: str, config: str, size: int) -> Dict[str, float]:
+    """Reference medians for the config (matched by its `family/name.yml` tail) and size."""
+    p = Path(path)
+    if not p.exists():
+        return {}
+    tail = '/'.join(Path(config).parts[-2:])
+    for r in json.loads(p.read_text()).get('results', []):
+        if r.get('config') == tail and r.get('infer', {}).get('size') == [size, size]:
+            return {'infer': r['infer']['seconds']['median'],
+                    'train': r['train']['seconds_fwd_bwd']['median']}
+    return {}
+
+
+def _random_boxes(rng, n: int, size: int):
+    """`n` xyxy boxes inside a size x size image, 16..size/2 pixels a side."""
+    import numpy as np
+    wh = rng.uniform(16, size / 2, (n, 2))
+    xy = rng.uniform(0, 1, (n, 2)) * (size - wh)
+    return np.concatenate([xy, xy + wh], 1).astype('float32')
+
+
+def _train_batch(cfg, size: int, num_classes: int, seed: int = 0) -> Dict[str, Any]:
+    """Batch 2 with 3 and 5 boxes, passed through the config's box/target batch operators."""
+    import numpy as np
+    import paddle
+    from ppdet.core.workspace import create
+    rng = np.random.default_rng(seed)
+    samples = []
+    for i, n in enumerate([3, 5]):
+        img = rng.standard_normal((3, size, size)).astype('float32')
+        samples.append({'image': img, 'im_shape': np.array([size, size], 'float32'),
+                        'scale_factor': np.array([1., 1.], 'float32'),
+                        'gt_bbox': _random_boxes(rng, n, size),
+                        'gt_class': rng.integers(0, num_classes, (n, 1)).astype('int32'),
+                        'is_crowd': np.zeros((n, 1), 'int32')})
+    ops = []
+    reader = cfg.get('TrainReader', {}) or {}
+    wanted = ('NormalizeBox', 'PadBox', 'BboxXYXY2XYWH', 'Gt2YoloTarget')
+    for item in reader.get('batch_transforms', []) or []:
+        (name, kw), = item.items()
+        if name in wanted:
+            kw = dict(kw or {})
+            if name == 'Gt2YoloTarget':
+                kw.setdefault('num_classes', num_classes)
+            ops.append(create({'name': name, **kw}, cfg))
+    for op in ops:
+        samples = op(samples, rng)
+    batch: Dict[str, Any] = {}
+    for k in samples[0]:
+        if k == 'gt_bbox' and not any(o.__class__.__name__ == 'PadBox' for o in ops):
+            continue
+        batch[k] = paddle.to_tensor(np.stack([s[k] for s in samples]))
+    return batch
+
+
+def _measure(cfg, size: int, runs: int, only: Optional[str]) -> Dict[str, Any]:
+    import numpy as np
+    import paddle
+    from ppdet.benchmark.timing import time_runs
+    from ppdet.core.workspace import create
+    paddle.seed(0)
+    np.random.seed(0)
+    model = create(cfg.architecture, cfg)
+    num_classes = int(cfg.get('num_classes', 80))
+    out: Dict[str, Any] = {}
+    if only in (None, 'infer'):
+        model.eval()
+        x = {'image': paddle.randn([1, 3, size, size]),
+             'im_shape': paddle.to_tensor([[float(size), float(size)]]),
+             'scale_factor': paddle.to_tensor([[1.0, 1.0]])}
+
+        def infer():
+            with paddle.no_grad():
+                res = model(x)
+                res['bbox'].numpy()  # wait for the result
+        out['infer'] = time_runs(infer, runs=runs)
+    if only in (None, 'train'):
+        model.train()
+        batch = _train_batch(cfg, size, num_classes)
+
+        def train():
+            loss = model(dict(batch))['loss']
+            loss.backward()
+            model.clear_gradients()
+        out['train'] = time_runs(train, runs=runs)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ppdet.core.workspace import load_config
+    threads = os.environ.get('OMP_NUM_THREADS')
+    cfg = load_config(args.config)
+    res = _measure(cfg, args.size, args.runs, args.only)
+    ref = _reference(args.reference, args.config, args.size)
+    print(f'{args.config} @ {args.size}px, OMP_NUM_THREADS={threads}, median of {args.runs}')
+    print(f'{"phase":<8}{"ours (s)":>10}{"min":>8}{"max":>8}{"ref (s)":>10}{"ratio":>8}')
+    rows: List[Dict[str, Any]] = []
+    for phase, r in res.items():
+        ref_s = ref.get(phase)
+        ratio = r['median'] / ref_s if ref_s else None
+        print(f'{phase:<8}{r["median"]:>10.3f}{r["min"]:>8.3f}{r["max"]:>8.3f}'
+              f'{(f"{ref_s:.3f}" if ref_s else "-"):>10}'
+              f'{(f"{ratio:.2f}x" if ratio else "-"):>8}')
+        rows.append({'phase': phase, 'ours': r, 'reference': ref_s, 'ratio': ratio})
+    if args.json:
+        Path(args.json).write_text(json.dumps({'config': args.config, 'size': args.size,
+                                               'threads': threads, 'results': rows}, indent=1))
+    return 0

@@ -1,0 +1,103 @@
+"""Conv + norm + activation blocks with PaddleDetection 2.x parameter names.
+
+Parameter names are part of our interface: zoo checkpoints are loaded by name, so a block's
+sub-layer attribute names (`conv`, `batch_norm`) must not change.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+from paddle import ParamAttr
+from paddle.regularizer import L2Decay
+
+from ppdet.core.errors import ConfigError
+
+__all__ = ['make_norm', 'freeze_layer', 'activation', 'ConvBNLayer']
+
+NORM_TYPES = ('bn', 'sync_bn')
+
+
+def _world_size() -> int:
+    try:
+        return paddle.distributed.get_world_size()
+    except Exception:  # distributed package unavailable: single process
+        return 1
+
+
+def make_norm(channels: int, norm_type: str = 'bn', norm_decay: float = 0.,
+              freeze_norm: bool = False, lr: float = 1.0) -> nn.Layer:
+    """BatchNorm2D (epsilon 1e-5, momentum 0.9) with L2 decay `norm_decay` on scale and shift.
+
+    `sync_bn` becomes SyncBatchNorm only when more than one process trains; in a single
+    process it is plain BatchNorm2D (the state-dict names are the same either way).
+    A frozen norm has learning rate 0, no gradient and uses its running statistics.
+    """
+    if norm_type not in NORM_TYPES:
+        raise ConfigError(f'norm_type {norm_type!r} is not supported; use one of {NORM_TYPES}')
+    norm_lr = 0. if freeze_norm else lr
+    weight_attr = ParamAttr(learning_rate=norm_lr, regularizer=L2Decay(norm_decay),
+                            trainable=not freeze_norm)
+    bias_attr = ParamAttr(learning_rate=norm_lr, regularizer=L2Decay(norm_decay),
+                          trainable=not freeze_norm)
+    global_stats = True if freeze_norm else None
+    if norm_type == 'sync_bn' and _world_size() > 1:
+        layer = nn.SyncBatchNorm(channels, weight_attr=weight_attr, bias_attr=bias_attr)
+    else:
+        layer = nn.BatchNorm2D(channels, weight_attr=weight_attr, bias_attr=bias_attr,
+                               use_global_stats=global_stats)
+    if freeze_norm:
+        for p in layer.parameters():
+            p.stop_gradient = True
+    return layer
+
+
+def freeze_layer(layer: nn.Layer) -> None:
+    """Stop gradients of every parameter of `layer` (used by `freeze_at`)."""
+    for p in layer.parameters():
+        p.stop_gradient = True
+
+
+def activation(x: paddle.Tensor, act: Optional[str]) -> paddle.Tensor:
+    """Apply a named activation; 'leaky' is leaky ReLU with slope 0.1 as in YOLOv3."""
+    if act is None or act == 'none':
+        return x
+    if act == 'leaky':
+        return F.leaky_relu(x, 0.1)
+    if act == 'relu':
+        return F.relu(x)
+    if act == 'relu6':
+        return F.relu6(x)
+    if act == 'mish':
+        return F.mish(x)
+    if act == 'swish':
+        return F.swish(x)
+    if act == 'hard_swish':
+        return F.hardswish(x)
+    raise ConfigError(f'unknown activation {act!r}')
+
+
+class ConvBNLayer(nn.Layer):
+    """Conv2D without bias -> BatchNorm -> activation; sub-layers `conv` and `batch_norm`.
+
+    This is the block of DarkNet and the YOLOv3 neck (default activation leaky ReLU 0.1);
+    padding defaults to 'same' for odd kernels.
+    """
+
+    def __init__(self, ch_in: int, ch_out: int, filter_size: int = 3, stride: int = 1,
+                 groups: int = 1, padding: Optional[int] = None, norm_type: str = 'bn',
+                 norm_decay: float = 0., act: Optional[str] = 'leaky',
+                 freeze_norm: bool = False, data_format: str = 'NCHW'):
+        super().__init__()
+        if padding is None:
+            padding = (filter_size - 1) // 2
+        self.conv = nn.Conv2D(ch_in, ch_out, kernel_size=filter_size, stride=stride,
+                              padding=padding, groups=groups, data_format=data_format,
+                              bias_attr=False)
+        self.batch_norm = make_norm(ch_out, norm_type, norm_decay, freeze_norm)
+        self.act = act
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return activation(self.batch_norm(self.conv(x)), self.act)

@@ -1,0 +1,4 @@
+"""Framework-op wrappers (decoders, NMS): every module here is imported so classes register."""
+from ppdet.modeling._autoimport import import_all as _import_all
+
+_import_all(__name__, __path__)

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks (deterministic weights); not imported by the models."""
