@@ -70,7 +70,9 @@ class Trainer:
         """Load `pretrain_weights` as the config's transfer-learning keys say; report it."""
         source = source or self.cfg.get('pretrain_weights')
         if not source:
-            self.log('pretrain_weights: none — every parameter starts from its initialiser')
+            text = 'pretrain_weights: none — every parameter starts from its initialiser'
+            self.log(text)
+            self.record.write_text('load_report.txt', text + '\n')
             return None
         report = load_pretrain_weights(self.model, source, target_class_names=self.class_names,
                                        apply=apply, **pretrain_kwargs_from_config(self.cfg))

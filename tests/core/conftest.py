@@ -1,7 +1,3 @@
-import ppdet.core.registry as _R, ppdet.core.workspace as _W
-_W.ensure_components_loaded = lambda: None
-import ppdet.engine.optim  # TEMP
-
 import os
 import textwrap
 

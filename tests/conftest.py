@@ -1,0 +1,26 @@
+"""Shared test setup: the project root on sys.path, paths to shipped data and to ../shared."""
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+SHARED = os.path.join(os.path.dirname(ROOT), 'shared')
+BCCD = os.path.join(ROOT, 'dataset', 'bccd')
+
+
+@pytest.fixture
+def shared_dir():
+    if not os.path.isdir(SHARED):
+        pytest.skip(f'reference material not found at {SHARED} (only developer machines and CI '
+                    f'have ../shared)')
+    return SHARED
+
+
+@pytest.fixture
+def project_root():
+    return ROOT

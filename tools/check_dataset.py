@@ -1,0 +1,35 @@
+"""Build the datasets of a config and print what was loaded, fixed and refused.
+
+    python tools/check_dataset.py -c configs/datasets/bccd_voc.yml [-o k=v ...] [--decode]
+
+Exit status 0 when every image is usable, 1 when any was refused or has a problem, 2 on an
+error in the config or data (printed without traceback).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from ppdet.core.cli import add_config_args, load_from_args, run_tool  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_args(parser)
+    parser.add_argument('--decode', action='store_true',
+                        help='decode every image fully (slower; finds truncated files)')
+    parser.add_argument('--no-verify', action='store_true',
+                        help='skip reading image headers (only existence is checked)')
+    args = parser.parse_args(argv)
+    from ppdet.core.workspace import create
+    from ppdet.data.check_tool import check_datasets
+    cfg = load_from_args(args)
+    text, ok = check_datasets(cfg, create, verify=not args.no_verify, decode=args.decode)
+    print(text)
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(run_tool(main))
