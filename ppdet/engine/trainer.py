@@ -63,6 +63,7 @@ class Trainer:
             check_num_classes(self.class_names, int(cfg['num_classes']),
                               f'{cfg.get("architecture")} vs {type(self.dataset).__name__}')
         self.load_report = None
+        self.last_metric: Any = None
         self.ema: Optional[ModelEMA] = None
 
     # -- weights ------------------------------------------------------------------------
@@ -249,6 +250,7 @@ class Trainer:
                                   if k in ('bbox', 'bbox_num')})
             progress.update(1)
         metric.accumulate()
+        self.last_metric = metric  # per-class values for tools/eval.py's JSON
         result = metric.result()
         self.log(metric.per_class_table())
         self.log(f'{self.cfg.get("metric")} {main_value(result) * 100:.2f}% on '

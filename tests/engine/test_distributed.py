@@ -57,7 +57,9 @@ def test_two_processes_match_one_process_with_the_global_batch(tmp_path):
     for name, a in single.items():
         np.testing.assert_allclose(double[name], a, rtol=1e-4, atol=2e-6, err_msg=name)
     initial = _initial_weights()
-    moved = [k for k in single if np.abs(single[k] - initial[k]).max() > 1e-4]
-    assert len(moved) > len(single) // 3, 'training did not change the weights'
-    frozen = [k for k in single if k.endswith(('._mean', '._variance'))]
+    norm = ('_mean', '_variance', 'norm.weight', 'norm.bias')
+    trained = [k for k in single if not k.endswith(norm)]
+    moved = [k for k in trained if np.abs(single[k] - initial[k]).max() > 1e-5]
+    assert len(moved) > len(trained) // 2, 'training did not change the weights'
+    frozen = [k for k in single if k.endswith(norm)]
     assert frozen and all(np.array_equal(single[k], initial[k]) for k in frozen)

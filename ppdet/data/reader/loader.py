@@ -38,15 +38,20 @@ __all__ = ['BaseDataLoader', 'TrainReader', 'EvalReader', 'TestReader', 'batch_i
 
 def batch_indices(n: int, batch_size: int, shuffle: bool, drop_last: bool, seed: int,
                   epoch: int, rank: int = 0, world_size: int = 1) -> List[List[int]]:
-    """Index lists of this rank's batches (DistributedBatchSampler-like: the order is padded
-    by repeating its start to a multiple of world_size, then split in contiguous parts)."""
+    """Index lists of this rank's batches.
+
+    The epoch's order is padded by repeating its start to a multiple of world_size and dealt
+    out round-robin: rank r takes positions r, r + W, r + 2W, ... So global step k of W
+    processes with batch b sees exactly the samples of step k of one process with batch W*b,
+    and data-parallel training follows single-process training on the same global batch.
+    """
     if not 0 <= rank < world_size:
         raise ConfigError(f'reader: rank {rank} is outside world_size {world_size}')
     order = np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
     per_rank = int(math.ceil(n / world_size)) if n else 0
     if per_rank * world_size > n and n:
         order = np.concatenate([order, order[:per_rank * world_size - n]])
-    mine = order[rank * per_rank:(rank + 1) * per_rank].tolist()
+    mine = order[rank::world_size].tolist()
     batches = [mine[i:i + batch_size] for i in range(0, len(mine), batch_size)]
     if drop_last and batches and len(batches[-1]) < batch_size:
         batches.pop()

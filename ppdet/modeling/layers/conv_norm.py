@@ -5,6 +5,8 @@ sub-layer attribute names (`conv`, `batch_norm`) must not change.
 """
 from __future__ import annotations
 
+import warnings
+
 from typing import Optional
 
 import paddle
@@ -27,6 +29,10 @@ def _world_size() -> int:
         return 1
 
 
+def _on_gpu() -> bool:
+    return paddle.device.get_device().startswith('gpu')
+
+
 def make_norm(channels: int, norm_type: str = 'bn', norm_decay: float = 0.,
               freeze_norm: bool = False, lr: float = 1.0) -> nn.Layer:
     """BatchNorm2D (epsilon 1e-5, momentum 0.9) with L2 decay `norm_decay` on scale and shift.
@@ -43,7 +49,10 @@ def make_norm(channels: int, norm_type: str = 'bn', norm_decay: float = 0.,
     bias_attr = ParamAttr(learning_rate=norm_lr, regularizer=L2Decay(norm_decay),
                           trainable=not freeze_norm)
     global_stats = True if freeze_norm else None
-    if norm_type == 'sync_bn' and _world_size() > 1:
+    if norm_type == 'sync_bn' and _world_size() > 1 and not _on_gpu():
+        warnings.warn('norm_type sync_bn: PaddlePaddle has no SyncBatchNorm kernel on CPU, so '
+                      'each process normalises with its own batch statistics (BatchNorm2D)')
+    if norm_type == 'sync_bn' and _world_size() > 1 and _on_gpu():
         layer = nn.SyncBatchNorm(channels, weight_attr=weight_attr, bias_attr=bias_attr)
     else:
         layer = nn.BatchNorm2D(channels, weight_attr=weight_attr, bias_attr=bias_attr,
