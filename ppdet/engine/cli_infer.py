@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 def test_dataset_label(cfg) -> str:
     """How the messages name the dataset-side source of class names."""
     spec = cfg.get('TestDataset') or {}
-    anno = spec.get('anno_path') or spec.get('label_list') if hasattr(spec, 'get') else None
+    anno = (spec.get('anno_path') or spec.get('label_list')) if hasattr(spec, 'get') else None
     return f'TestDataset ({anno})' if anno else 'TestDataset (no anno_path)'
 
 
