@@ -1,0 +1,12 @@
+"""Export a static inference model: python tools/export_model.py -c cfg.yml -o weights=path
+[--output_dir output_inference]."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from ppdet.core.cli import run_tool  # noqa: E402
+from ppdet.engine.cli_export import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(run_tool(main))
