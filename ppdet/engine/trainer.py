@@ -33,6 +33,17 @@ from ppdet.engine.records import RunRecord
 __all__ = ['Trainer', 'seed_everything']
 
 
+def _closing(batches: Any) -> Any:
+    """Iterate `batches` and close the generator however the loop ends, so reader workers
+    stop now rather than at interpreter exit."""
+    try:
+        yield from batches
+    finally:
+        close = getattr(batches, 'close', None)
+        if close is not None:
+            close()
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
@@ -145,7 +156,7 @@ class Trainer:
             batches = self.reader.batches(self.dataset, worker_num=int(cfg.get('worker_num', 0)),
                                           seed=self.seed, epoch=epoch, rank=self.dist.rank,
                                           world_size=self.dist.world_size)
-            for batch in batches:
+            for batch in _closing(batches):
                 losses = self._step(model, optimizer, lr, batch, epoch)
                 step += 1
                 stats = {k: float(v) for k, v in losses.items()}
@@ -243,8 +254,8 @@ class Trainer:
         progress = Progress(reader.num_batches(dataset), 'eval', every=20,
                             enabled=self.dist.is_main)
         t0 = time.perf_counter()
-        for batch in reader.batches(dataset, worker_num=int(self.cfg.get('worker_num', 0)),
-                                    seed=self.seed):
+        for batch in _closing(reader.batches(dataset, seed=self.seed,
+                                             worker_num=int(self.cfg.get('worker_num', 0)))):
             outputs = self.model(to_model_inputs(batch))
             metric.update(batch, {k: v.numpy() for k, v in outputs.items()
                                   if k in ('bbox', 'bbox_num')})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import traceback
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -28,6 +29,9 @@ class WorkerError(RuntimeError):
 def _worker(pipeline: Pipeline, dataset: Any, seed: int, epoch: int, tasks: Any,
             results: Any) -> None:
     os.environ.setdefault('OMP_NUM_THREADS', '1')
+    # the parent stops workers with SIGTERM; the default action ends them quietly (Paddle's
+    # inherited handler would print a fatal-error report for an orderly shutdown)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import cv2
         cv2.setNumThreads(1)  # workers are the parallelism; avoid oversubscribing the cores

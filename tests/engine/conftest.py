@@ -1,0 +1,61 @@
+"""Shared by the eval / infer / export tests: one tiny training run per family, made by
+`tools/train.py` exactly as a user runs it, reused by every test of the session."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = {'ssd': 'configs/ssd/ssd_mobilenet_v1_bccd.yml',
+           'yolov3': 'configs/yolov3/yolov3_mobilenet_v1_bccd.yml'}
+# no download (no internet in CI), two iterations, three eval images, no worker processes
+TINY = ['pretrain_weights=', 'use_gpu=false', 'worker_num=0', 'TrainReader.batch_size=2',
+        'epoch=1', 'max_iters=2', 'EvalDataset.sample_num=3']
+BCCD_NAMES = ['RBC', 'WBC', 'Platelets']
+
+
+def run_tool(tool: str, args: List[str], timeout: int = 240) -> subprocess.CompletedProcess:
+    """Run tools/<tool>.py from the project root (configs name dataset/bccd relative to it)."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
+    return subprocess.run([sys.executable, str(ROOT / 'tools' / f'{tool}.py')] + args,
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def opts(*extra: str) -> List[str]:
+    return ['-o'] + TINY + list(extra)
+
+
+class TrainedRuns:
+    """family -> run folder with model_final.*, trained on first use."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.runs: Dict[str, Path] = {}
+
+    def __call__(self, family: str) -> Path:
+        if family not in self.runs:
+            out = self.base / family
+            proc = run_tool('train', ['-c', CONFIGS[family]] + opts()
+                            + ['--output_dir', str(out)])
+            assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+            assert (out / 'model_final.pdparams').is_file()
+            assert (out / 'model_final.meta.json').is_file()
+            self.runs[family] = out
+        return self.runs[family]
+
+
+@pytest.fixture(scope='session')
+def trained(tmp_path_factory) -> TrainedRuns:
+    return TrainedRuns(tmp_path_factory.mktemp('trained'))
+
+
+@pytest.fixture
+def at_root(monkeypatch):
+    """In-process tool runs resolve config and dataset paths from the project root."""
+    monkeypatch.chdir(ROOT)
+    return ROOT
