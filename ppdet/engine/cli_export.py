@@ -43,41 +43,34 @@ def check_input(image_shape, seed: int = 0):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from ppdet.engine.cli_infer import test_dataset_label
     from ppdet.engine.distributed import select_device
     cfg = load_from_args(args)
     for notice in cfg.notices:
         print(f'note: {notice}')
     select_device(bool(cfg.get('use_gpu', True)))
-    from ppdet.data import check_num_classes
-    from ppdet.engine.export import (check_export_options, compare_outputs, export_model,
-                                     load_exported, run_exported)
-    from ppdet.engine.trained_weights import (choose_class_names, load_trained_weights,
+    from ppdet.engine.export import (ExportableDetector, check_export_options, compare_outputs,
+                                     export_model, load_exported, run_exported)
+    from ppdet.engine.trained_weights import (load_trained_weights, prediction_class_names,
                                               read_trained_weights)
     from ppdet.engine.trainer import Trainer
     check_export_options(cfg)
     weights = read_trained_weights(cfg.get('weights'))
     trainer = Trainer(cfg, 'test')
-    names, names_from = choose_class_names(weights, trainer.class_names, test_dataset_label(cfg))
-    if 'num_classes' in cfg:
-        check_num_classes(names, int(cfg['num_classes']), f'class names from {names_from}')
+    names, names_from = prediction_class_names(trainer, weights)
     load_trained_weights(trainer, weights)
     stem = os.path.splitext(os.path.basename(args.config))[0]
     directory = os.path.join(args.output_dir, stem)
     result = export_model(trainer.model, cfg, trainer.reader, names, directory, weights.path)
     inputs = check_input(result.image_shape)
-    diff = compare_outputs(run_exported(_dynamic(trainer.model), *inputs),
+    dynamic = ExportableDetector(trainer.model)
+    dynamic.eval()
+    diff = compare_outputs(run_exported(dynamic, *inputs),
                            run_exported(load_exported(directory), *inputs))
-    print(f'exported {cfg.get("architecture")} (input [N, {", ".join(map(str, result.image_shape))}],'
-          f' classes from {names_from}) to {directory}:')
+    shape = ', '.join(str(d) for d in result.image_shape)
+    print(f'exported {cfg.get("architecture")} (input [N, {shape}], classes from '
+          f'{names_from}) to {directory}:')
     for f in result.files:
         print(f'  {f}')
     print(f'reloaded and checked: same boxes as the model (max difference {diff:.2g})')
     return 0
 
-
-def _dynamic(model):
-    from ppdet.engine.export import ExportableDetector
-    wrapped = ExportableDetector(model)
-    wrapped.eval()
-    return wrapped

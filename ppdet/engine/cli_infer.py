@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from ppdet.core.cli import add_config_args, load_from_args
 
-__all__ = ['main', 'build_parser', 'test_dataset_label']
+__all__ = ['main', 'build_parser']
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,13 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def test_dataset_label(cfg) -> str:
-    """How the messages name the dataset-side source of class names."""
-    spec = cfg.get('TestDataset') or {}
-    anno = (spec.get('anno_path') or spec.get('label_list')) if hasattr(spec, 'get') else None
-    return f'TestDataset ({anno})' if anno else 'TestDataset (no anno_path)'
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from ppdet.engine.distributed import select_device
@@ -50,17 +43,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         from ppdet.core.errors import PPDetError
         raise PPDetError(f'--draw_threshold {args.draw_threshold}: give a score in [0, 1]')
     select_device(bool(cfg.get('use_gpu', True)))
-    from ppdet.data import check_num_classes
     from ppdet.engine.inference import collect_images, predict_images, write_predictions
-    from ppdet.engine.trained_weights import (choose_class_names, load_trained_weights,
+    from ppdet.engine.trained_weights import (load_trained_weights, prediction_class_names,
                                               read_trained_weights)
     from ppdet.engine.trainer import Trainer
     images = collect_images(args.infer_img, args.infer_dir)
     weights = read_trained_weights(cfg.get('weights'))
     trainer = Trainer(cfg, 'test')
-    names, names_from = choose_class_names(weights, trainer.class_names, test_dataset_label(cfg))
-    if 'num_classes' in cfg:
-        check_num_classes(names, int(cfg['num_classes']), f'class names from {names_from}')
+    names, names_from = prediction_class_names(trainer, weights)
     load_trained_weights(trainer, weights)
     print(f'class names ({names_from}): {", ".join(names)}')
     preds = predict_images(trainer.model, trainer.reader, images)
@@ -77,4 +67,8 @@ def main(argv: Optional[List[str]] = None) -> int:
               f'{images.non_images[0]})')
     for f, reason in images.unreadable:
         print(f'skipped unreadable image {f}: {reason}')
+    if not c['images']:
+        from ppdet.core.errors import DatasetError
+        raise DatasetError(f'none of the {len(images.images)} images could be read '
+                           f'(see the reasons above)')
     return 0

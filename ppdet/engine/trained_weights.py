@@ -21,7 +21,7 @@ from ppdet.checkpoint.report import MISSING, SHAPE_MISMATCH
 from ppdet.core.errors import WeightsError
 
 __all__ = ['TrainedWeights', 'read_trained_weights', 'load_trained_weights',
-           'choose_class_names', 'describe_names']
+           'choose_class_names', 'prediction_class_names', 'describe_names']
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def read_trained_weights(source: Optional[str]) -> TrainedWeights:
 
 def _check_architecture(weights: TrainedWeights, architecture: Optional[str]) -> None:
     if weights.architecture and architecture and weights.architecture != architecture:
-        raise WeightsError(f'{weights.path} is a {weights.architecture} checkpoint but the '
+        raise WeightsError(f'{weights.path} is a checkpoint of {weights.architecture} but the '
                            f'config builds {architecture}; use the config the checkpoint was '
                            f'trained with (its resolved config is in the run folder, '
                            f'config.yml)')
@@ -97,12 +97,16 @@ def load_trained_weights(trainer: Any, weights: TrainedWeights) -> Any:
     try:
         report = trainer.load_weights(weights.path)
     except WeightsError as e:
-        raise WeightsError(f'{e}{hint}') from None
+        failed = getattr(e, 'report', None)
+        if failed is None or not _not_restored(failed):
+            raise WeightsError(f'{e}{hint}') from None
+        report = failed
     bad = _not_restored(report)
-    if bad:  # load_policy: null in the config must not make eval use a half-loaded model
-        raise WeightsError(f'{weights.path}: {len(bad)} model tensors could not be restored:\n'
-                           f'{_render_records(bad)}\nThis checkpoint does not fit the model '
-                           f'of the config.{hint}')
+    if bad:  # also when load_policy: null lets the loader accept a half-loaded model
+        raise WeightsError(f'{weights.path} does not fit the model of this config: '
+                           f'{len(bad)} of {len(report.records)} model tensors cannot be '
+                           f'restored:\n{_render_records(bad)}\nUse the config the checkpoint '
+                           f'was trained with, or the checkpoint trained with this one.{hint}')
     if ckpt_names and data_names and list(ckpt_names) != data_names:
         raise WeightsError(class_mismatch_message(weights.path, ckpt_names, data_names,
                                                   'the dataset of this config'))
@@ -139,3 +143,20 @@ def choose_class_names(weights: TrainedWeights, data_names: Sequence[str],
                        f'e.g. TestDataset: !ImageFolder {{anno_path: label_list.txt}} (one name '
                        f'per line, in label order) or a COCO json with categories; predictions '
                        f'are never labelled with default (COCO) names')
+
+
+def _test_dataset_label(cfg: Any) -> str:
+    spec = cfg.get('TestDataset') or {}
+    anno = (spec.get('anno_path') or spec.get('label_list')) if hasattr(spec, 'get') else None
+    return f'TestDataset ({anno})' if anno else 'TestDataset (no anno_path)'
+
+
+def prediction_class_names(trainer: Any, weights: TrainedWeights) -> tuple:
+    """(names, source) for a `Trainer(cfg, 'test')`: `choose_class_names` over its
+    TestDataset, and as many names as the model's `num_classes`."""
+    from ppdet.data import check_num_classes
+    names, source = choose_class_names(weights, trainer.class_names,
+                                       _test_dataset_label(trainer.cfg))
+    if 'num_classes' in trainer.cfg:
+        check_num_classes(names, int(trainer.cfg['num_classes']), f'class names from {source}')
+    return names, source

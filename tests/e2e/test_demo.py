@@ -1,0 +1,82 @@
+"""Instant smoke run of the README's first command (tools/demo.py), and its offline rule."""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ppdet.core.errors import WeightsError
+from ppdet.engine.demo import FINETUNE_CONFIG, SCRATCH_CONFIG, choose_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The shipped from-scratch config, cut to two iterations on a few images at 128 px.
+TINY = ['epoch=1', 'max_iters=2', 'worker_num=0', 'log_iter=1',
+        'TrainDataset.sample_num=4', 'TrainReader.batch_size=2', 'MobileNet.scale=0.25',
+        'TrainReader.batch_transforms.0.BatchRandomResize.target_size=[128]',
+        'EvalDataset.sample_num=3', 'EvalReader.sample_transforms.1.Resize.target_size=[128, 128]']
+
+
+@pytest.fixture(scope='module')
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp('demo') / 'run'
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    proc = subprocess.run([sys.executable, 'tools/demo.py', '--offline', '--output_dir',
+                           str(out), '--num-images', '2', '-o', *TINY],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out, proc.stdout
+
+
+def test_demo_says_it_trains_from_scratch(demo_run):
+    _, stdout = demo_run
+    assert 'training from scratch' in stdout
+    assert SCRATCH_CONFIG in stdout
+
+
+def test_demo_prints_a_finite_map_on_the_test_split(demo_run):
+    _, stdout = demo_run
+    m = re.search(r'VOC mAP on (\S+): ([0-9.]+)%', stdout)
+    assert m, stdout[-2000:]
+    assert m.group(1) == 'test.txt'
+    assert math.isfinite(float(m.group(2)))
+    assert re.search(r'per class: RBC [0-9.]+%, WBC [0-9.]+%, Platelets [0-9.]+%', stdout)
+
+
+def test_demo_writes_model_records_and_detections(demo_run):
+    out, stdout = demo_run
+    for name in ('model_final.pdparams', 'config.yml', 'metrics.jsonl'):
+        assert (out / name).is_file(), name
+    images = sorted((out / 'detections').glob('*.jpg'))
+    assert len(images) == 2
+    records = json.loads((out / 'detections' / 'detections.json').read_text())
+    assert [r['output'] for r in records] == [str(p) for p in images]
+    assert str(out) in stdout
+    evals = [json.loads(line) for line in (out / 'metrics.jsonl').read_text().splitlines()
+             if '"eval"' in line]
+    assert evals and evals[-1]['split'] == 'test.txt'
+
+
+def test_offline_rule(tmp_path):
+    """Unreachable zoo weights -> the scratch config, and the reason says so; reachable ->
+    the fine-tune config with the resolved file."""
+    def unreachable(source, timeout):
+        raise WeightsError(f'{source}: download failed (no network)')
+
+    def cached(source, timeout):
+        return str(tmp_path / 'w.pdparams')
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        off = choose_config(resolve=unreachable)
+        on = choose_config(resolve=cached)
+        forced = choose_config(offline=True, resolve=cached)
+    finally:
+        os.chdir(cwd)
+    assert off.config == SCRATCH_CONFIG and off.from_scratch and 'FROM SCRATCH' in off.reason
+    assert on.config == FINETUNE_CONFIG and not on.from_scratch
+    assert on.weights_path == str(tmp_path / 'w.pdparams')
+    assert forced.config == SCRATCH_CONFIG and forced.from_scratch
