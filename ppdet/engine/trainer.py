@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Optional
 import numpy as np
 import paddle
 
-from ppdet.checkpoint import (apply_freeze, load_checkpoint_for_resume, load_pretrain_weights,
+from ppdet.checkpoint import (LoadPolicy, apply_freeze, load_checkpoint_for_resume, load_pretrain_weights,
                               render_freeze_report, render_load_report, save_checkpoint,
                               trainable_parameters)
 from ppdet.checkpoint.config_bridge import freeze_patterns_from_config, pretrain_kwargs_from_config
@@ -99,7 +99,8 @@ class Trainer:
     def load_weights(self, source: str):
         """Load trained weights for eval/infer: every tensor must fit (`full` mode)."""
         kwargs = pretrain_kwargs_from_config(self.cfg)
-        kwargs.update(mode='full', exclude=None, class_aware=False)
+        # trained weights must fit whole, whatever the config relaxes for fine-tuning
+        kwargs.update(mode='full', exclude=None, class_aware=False, policy=LoadPolicy())
         report = load_pretrain_weights(self.model, source, target_class_names=self.class_names,
                                        **kwargs)
         self.log(render_load_report(report))
