@@ -162,3 +162,51 @@ def test_check_dataset_tool(need_bccd, tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and 'nope.txt not found' in r.stdout
     assert 'Traceback' not in r.stdout + r.stderr
+
+
+YOLO_READER_YML = '''
+_BASE_: ['{base}']
+TrainReader:
+  inputs_def: {{num_max_boxes: 50}}
+  sample_transforms:
+    - Decode: {{}}
+    - Mixup: {{alpha: 1.5, beta: 1.5}}
+    - RandomDistort: {{}}
+    - RandomExpand: {{fill_value: [123.675, 116.28, 103.53]}}
+    - RandomCrop: {{}}
+    - RandomFlip: {{}}
+  batch_transforms:
+    - BatchRandomResize: {{target_size: [320, 352], random_size: True, random_interp: True,
+                          keep_ratio: False}}
+    - NormalizeBox: {{}}
+    - PadBox: {{num_max_boxes: 50}}
+    - BboxXYXY2XYWH: {{}}
+    - NormalizeImage: {{mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], is_scale: True}}
+    - Permute: {{}}
+    - Gt2YoloTarget: {{anchor_masks: [[6, 7, 8], [3, 4, 5], [0, 1, 2]],
+                      anchors: {anchors}, downsample_ratios: [32, 16, 8]}}
+  batch_size: 2
+  shuffle: true
+  drop_last: true
+  mixup_epoch: 250
+  use_shared_memory: true
+'''
+
+
+def test_paddledetection_yolov3_reader_config_builds_and_runs(need_bccd, tmp_path, monkeypatch):
+    workspace = pytest.importorskip('ppdet.core.workspace')
+    if not hasattr(workspace, 'load_config'):
+        pytest.skip('config layer not available')
+    monkeypatch.chdir(ROOT)
+    cfg_file = tmp_path / 'yolo.yml'
+    cfg_file.write_text(YOLO_READER_YML.format(
+        base=ROOT / 'configs' / 'datasets' / 'bccd_voc.yml', anchors=ANCHORS))
+    cfg = workspace.load_config(str(cfg_file))
+    workspace.merge_config(cfg, ['TrainDataset.sample_num=4'])
+    reader = workspace.create('TrainReader', cfg)
+    assert reader.num_classes == 3 and reader.batch_transforms[-1].num_classes == 3
+    batch = next(iter(reader.batches(workspace.create('TrainDataset', cfg), seed=1)))
+    side = batch['image'].shape[-1]
+    assert batch['image'].shape == (2, 3, side, side) and side in (320, 352)
+    assert batch['target2'].shape == (2, 3, 9, side // 8, side // 8)
+    assert batch['gt_score'].shape == (2, 50)

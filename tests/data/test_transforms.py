@@ -1,6 +1,5 @@
 """Geometric transforms move boxes with the pixels: draw an object, transform image and box,
 and check the box still frames the drawn object."""
-import cv2
 import numpy as np
 import pytest
 

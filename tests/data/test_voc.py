@@ -7,7 +7,7 @@ from ppdet.data import VOCDataSet, render_summary
 from ppdet.data.source.boxes import CLIP_OUT, DROP_OUTSIDE, DROP_SIZE
 from ppdet.data.source.voc import FIX_SIZE
 
-from .conftest import make_voc, write_image
+from .conftest import make_voc
 
 
 def test_records_and_class_names(tmp_path):

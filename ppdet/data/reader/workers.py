@@ -53,8 +53,10 @@ def _worker(pipeline: Pipeline, dataset: Any, seed: int, epoch: int, tasks: Any,
 
 
 def _context() -> Any:
+    """forkserver (else spawn): a plain fork copies the parent's OpenCV/OpenMP thread pools
+    mid-state and the children can deadlock once the parent has decoded images itself."""
     methods = mp.get_all_start_methods()
-    return mp.get_context('fork' if 'fork' in methods else 'spawn')
+    return mp.get_context('forkserver' if 'forkserver' in methods else 'spawn')
 
 
 def run_in_workers(pipeline: Pipeline, dataset: Any, batches: List[List[int]], seed: int,
@@ -99,7 +101,7 @@ def _get(results: Any, procs: List[Any]) -> Tuple[int, Any]:
         try:
             return results.get(timeout=1.0)
         except queue.Empty:
-            dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
+            dead = [p for p in procs if not p.is_alive()]
             if dead:
-                raise WorkerError(f'reader worker exited with code {dead[0].exitcode} '
+                raise WorkerError(f'reader worker exited early with code {dead[0].exitcode} '
                                   f'(killed, e.g. out of memory?)') from None

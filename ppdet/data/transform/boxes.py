@@ -1,7 +1,6 @@
 """Box-format operators used by YOLO-style pipelines: normalise, convert, pad to a fixed count."""
 from __future__ import annotations
 
-from typing import List
 
 import numpy as np
 
