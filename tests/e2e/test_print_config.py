@@ -13,8 +13,8 @@ def _run(*args, cwd=ROOT):
 
 
 def test_print_config_shows_overrides_and_sources():
-    # yolov3_mobilenet_v1_bccd.yml -> _base_/yolov3_reader.yml etc.: two levels with the bases
-    proc = _run('tools/print_config.py', '-c', 'configs/yolov3/yolov3_mobilenet_v1_bccd.yml',
+    # yolov3_mobilenet_v1_bccd_coco.yml -> yolov3_mobilenet_v1_bccd.yml -> _base_/*.yml
+    proc = _run('tools/print_config.py', '-c', 'configs/yolov3/yolov3_mobilenet_v1_bccd_coco.yml',
                 '-o', 'OptimizerBuilder.regularizer.factor=1', 'OptimizerBuilder.optimizer.momentum=2',
                 '-o', 'LearningRate.base_lr=1e-3')
     assert proc.returncode == 0, proc.stderr
