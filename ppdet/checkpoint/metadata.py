@@ -7,12 +7,14 @@ it must never be able to run code.
 """
 from __future__ import annotations
 
+
 import json
 import os
-import tempfile
-from typing import Any, Callable, Dict, IO, Optional
+from typing import Any, Dict, Optional
 
 from ppdet.core.errors import WeightsError
+from ppdet.utils.fileio import atomic_write  # noqa: F401  (re-exported)
+from ppdet.utils.fileio import atomic_write_json as _atomic_write_json
 
 __all__ = ['META_SUFFIX', 'FORMAT_NAME', 'FORMAT_VERSION', 'prefix_of', 'meta_path_for',
            'read_metadata', 'atomic_write', 'atomic_write_json']
@@ -51,26 +53,6 @@ def read_metadata(path: str) -> Optional[Dict[str, Any]]:
     return meta
 
 
-def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
-    """Write `path` through a temporary file in the same directory, fsync, then rename.
-
-    A crash at any moment leaves either the old file or the new one, never a partial file.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def atomic_write_json(path: str, obj: Any) -> None:
-    data = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False).encode('utf-8')
-    atomic_write(path, lambda f: f.write(data))
+    """Checkpoint metadata: sorted keys so files diff cleanly."""
+    _atomic_write_json(path, obj, sort_keys=True)

@@ -9,13 +9,14 @@ is written into --output_eval (default: the run folder `<save_dir>/<config name>
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
 from typing import Any, Dict, List, Optional
 
-from ppdet.core.cli import add_config_args, load_from_args
+from ppdet.core.cli import add_config_args
+from ppdet.engine.cli_common import prepare_run
+from ppdet.utils.fileio import atomic_write_json
 
 __all__ = ['main', 'build_parser', 'eval_summary']
 
@@ -72,22 +73,10 @@ def eval_summary(cfg: Any, weights: Any, result: Dict[str, Any], metric: Any, im
     return out
 
 
-def _write_json(path: str, value: Any) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(value, f, indent=1, ensure_ascii=False)
-        f.write('\n')
-    os.replace(tmp, path)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from ppdet.engine.cli_train import default_output_dir
-    from ppdet.engine.distributed import select_device
-    cfg = load_from_args(args)
-    for notice in cfg.notices:
-        print(f'note: {notice}')
-    select_device(bool(cfg.get('use_gpu', True)))
+    cfg, _device = prepare_run(args)
     from ppdet.engine.trained_weights import load_trained_weights, read_trained_weights
     from ppdet.engine.trainer import Trainer
     weights = read_trained_weights(cfg.get('weights'))
@@ -101,10 +90,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     summary = eval_summary(cfg, weights, result, metric, len(trainer.dataset),
                            time.perf_counter() - t0)
     path = os.path.join(out_dir, 'eval_results.json')
-    _write_json(path, summary)
+    atomic_write_json(path, summary)
     print(f'wrote {path}')
     if cfg.get('metric') == 'COCO' and getattr(metric, 'results', None) is not None:
         det_path = os.path.join(out_dir, 'bbox.json')
-        _write_json(det_path, metric.results)
+        atomic_write_json(det_path, metric.results)
         print(f'wrote {det_path} ({len(metric.results)} detections, COCO results format)')
     return 0

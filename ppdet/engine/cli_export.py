@@ -15,7 +15,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from ppdet.core.cli import add_config_args, load_from_args
+from ppdet.core.cli import add_config_args
+from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser', 'check_input']
 
@@ -43,11 +44,7 @@ def check_input(image_shape, seed: int = 0):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from ppdet.engine.distributed import select_device
-    cfg = load_from_args(args)
-    for notice in cfg.notices:
-        print(f'note: {notice}')
-    select_device(bool(cfg.get('use_gpu', True)))
+    cfg, _device = prepare_run(args)
     from ppdet.engine.export import (ExportableDetector, check_export_options, compare_outputs,
                                      export_model, load_exported, run_exported)
     from ppdet.engine.trained_weights import (load_trained_weights, prediction_class_names,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 from typing import List, Optional
 
-from ppdet.core.cli import add_config_args, load_from_args
+from ppdet.core.cli import add_config_args
+from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser']
 
@@ -35,14 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from ppdet.engine.distributed import select_device
-    cfg = load_from_args(args)
-    for notice in cfg.notices:
-        print(f'note: {notice}')
+    cfg, _device = prepare_run(args)
     if not 0.0 <= args.draw_threshold <= 1.0:
         from ppdet.core.errors import PPDetError
         raise PPDetError(f'--draw_threshold {args.draw_threshold}: give a score in [0, 1]')
-    select_device(bool(cfg.get('use_gpu', True)))
     from ppdet.engine.inference import collect_images, predict_images, write_predictions
     from ppdet.engine.trained_weights import (load_trained_weights, prediction_class_names,
                                               read_trained_weights)

@@ -5,7 +5,8 @@ import argparse
 import os
 from typing import List, Optional
 
-from ppdet.core.cli import add_config_args, load_from_args
+from ppdet.core.cli import add_config_args
+from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser', 'default_output_dir']
 
@@ -35,13 +36,10 @@ def default_output_dir(cfg, config_path: str) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from ppdet.engine.distributed import init_distributed, select_device
-    cfg = load_from_args(args)
+    from ppdet.engine.distributed import init_distributed
+    cfg, device = prepare_run(args)
     if args.seed is not None:
         cfg['seed'] = args.seed
-    for notice in cfg.notices:
-        print(f'note: {notice}')
-    device = select_device(bool(cfg.get('use_gpu', True)))
     if args.amp and not device.startswith('gpu'):
         print('note: --amp needs a GPU; this run trains in float32 on the CPU')
     dist = init_distributed()

@@ -9,7 +9,6 @@ folder of thousands.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -23,6 +22,7 @@ from ppdet.data.source.image_info import IMAGE_EXTENSIONS
 from ppdet.data.transform.decode import decode_image, read_file
 from ppdet.engine.batch import to_model_inputs
 from ppdet.engine.visualize import draw_detections
+from ppdet.utils.fileio import atomic_write_json
 
 __all__ = ['ImageList', 'collect_images', 'Prediction', 'predict_images', 'InferenceOutputs',
            'write_predictions', 'DETECTIONS_JSON', 'COCO_RESULTS_JSON']
@@ -142,14 +142,6 @@ def _unique_name(name: str, used: Dict[str, int]) -> str:
     return _unique_name(f'{stem}_{used[name]}{ext}', used)
 
 
-def _write_json(path: str, value: Any) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(value, f, indent=1, ensure_ascii=False)
-        f.write('\n')
-    os.replace(tmp, path)
-
-
 def write_predictions(predictions: Iterator[Prediction], images: ImageList,
                       class_names: Sequence[str], output_dir: str, threshold: float = 0.5,
                       save_results: bool = False, names_from: str = '',
@@ -185,11 +177,11 @@ def write_predictions(predictions: Iterator[Prediction], images: ImageList,
                        'unreadable_images': [{'file': f, 'reason': r}
                                              for f, r in images.unreadable]}}
     det_path = os.path.join(output_dir, DETECTIONS_JSON)
-    _write_json(det_path, doc)
+    atomic_write_json(det_path, doc)
     coco_path = None
     if save_results:
         coco_path = os.path.join(output_dir, COCO_RESULTS_JSON)
-        _write_json(coco_path, coco)
+        atomic_write_json(coco_path, coco)
     return InferenceOutputs(output_dir, drawn, det_path, coco_path, counts)
 
 

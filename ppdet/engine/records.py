@@ -11,6 +11,8 @@ import json
 import os
 from typing import Any, Dict, List, Optional
 
+from ppdet.utils.fileio import atomic_write_text
+
 __all__ = ['RunRecord']
 
 
@@ -37,10 +39,7 @@ class RunRecord:
     def write_text(self, name: str, text: str) -> Optional[str]:
         if not self.enabled:
             return None
-        tmp = self.path(name) + '.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, self.path(name))
+        atomic_write_text(self.path(name), text)
         return self.path(name)
 
     def write_json(self, name: str, value: Any) -> Optional[str]:
