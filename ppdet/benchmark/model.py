@@ -7,8 +7,9 @@ imported when this module is loaded by tools/benchmark.py; `paddle.set_num_threa
 does not exist in Paddle, so an already-imported Paddle keeps its thread count and we say so),
 random weights with a fixed seed, median of `--runs` runs after one warm-up.
 - infer: eval mode, batch 1, `image` already resized/normalised, post-processing included;
-- train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image, targets made
-  by the reader's own batch operators; the optimiser update is not timed.
+- train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image, boxes and
+  targets made by the reader's own box operators (NormalizeBox, PadBox, BboxXYXY2XYWH,
+  Gt2YoloTarget, from its sample or batch transforms); the optimiser update is not timed.
 """
 from __future__ import annotations
 
@@ -57,34 +58,53 @@ def _random_boxes(rng, n: int, size: int):
 
 
 def _train_batch(cfg, size: int, num_classes: int, seed: int = 0) -> Dict[str, Any]:
-    """Batch 2 with 3 and 5 boxes, passed through the config's box/target batch operators."""
+    """Batch 2 with 3 and 5 boxes, passed through the reader's box/target operators.
+
+    As the reference did, the box operators are taken from wherever the TrainReader lists them
+    (YOLOv3 readers have NormalizeBox/PadBox among `batch_transforms`, SSD readers among
+    `sample_transforms`), in reader order; images stay HWC until Permute's place (before
+    Gt2YoloTarget, which reads CHW), so NormalizeBox divides by the real width and height.
+    """
     import numpy as np
     import paddle
     from ppdet.core.workspace import create
     rng = np.random.default_rng(seed)
     samples = []
     for i, n in enumerate([3, 5]):
-        img = rng.standard_normal((3, size, size)).astype('float32')
+        img = rng.standard_normal((size, size, 3)).astype('float32')
         samples.append({'image': img, 'im_shape': np.array([size, size], 'float32'),
                         'scale_factor': np.array([1., 1.], 'float32'),
                         'gt_bbox': _random_boxes(rng, n, size),
                         'gt_class': rng.integers(0, num_classes, (n, 1)).astype('int32'),
-                        'is_crowd': np.zeros((n, 1), 'int32')})
-    ops = []
+                        'is_crowd': np.zeros((n, 1), 'int32'),
+                        'difficult': np.zeros((n, 1), 'int32')})
     reader = cfg.get('TrainReader', {}) or {}
     wanted = ('NormalizeBox', 'PadBox', 'BboxXYXY2XYWH', 'Gt2YoloTarget')
-    for item in reader.get('batch_transforms', []) or []:
+    items = list(reader.get('sample_transforms', []) or []) + \
+        list(reader.get('batch_transforms', []) or [])
+    names = []
+    chw = False
+    for item in items:
         (name, kw), = item.items()
-        if name in wanted:
-            kw = dict(kw or {})
-            if name == 'Gt2YoloTarget':
-                kw.setdefault('num_classes', num_classes)
-            ops.append(create({'name': name, **kw}, cfg))
-    for op in ops:
-        samples = op(samples, rng)
+        if name not in wanted:
+            continue
+        kw = dict(kw or {})
+        if name == 'Gt2YoloTarget':
+            kw.setdefault('num_classes', num_classes)
+            if not chw:
+                for s in samples:
+                    s['image'] = np.ascontiguousarray(s['image'].transpose(2, 0, 1))
+                chw = True
+        samples = create({'name': name, **kw}, cfg)(samples, rng)
+        names.append(name)
+    if not chw:
+        for s in samples:
+            s['image'] = np.ascontiguousarray(s['image'].transpose(2, 0, 1))
     batch: Dict[str, Any] = {}
     for k in samples[0]:
-        if k == 'gt_bbox' and not any(o.__class__.__name__ == 'PadBox' for o in ops):
+        if k in ('gt_bbox', 'gt_class', 'is_crowd', 'difficult') and 'PadBox' not in names:
+            continue  # ragged without PadBox
+        if k == 'num_cut_boxes':
             continue
         batch[k] = paddle.to_tensor(np.stack([s[k] for s in samples]))
     return batch

@@ -67,7 +67,7 @@ class _ConvBN(nn.Layer):
         self.act = act
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return activation(self._batch_norm(self._conv(x)), self.act)
+        return activation(self._batch_norm(self._conv(x)), self.act, inplace=True)
 
 
 class _DepthwiseSeparable(nn.Layer):

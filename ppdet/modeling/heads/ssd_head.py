@@ -17,6 +17,7 @@ from paddle.regularizer import L2Decay
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
 from ppdet.modeling.layers.anchor_generator_ssd import AnchorGeneratorSSD
+from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.losses.ssd_loss import SSDLoss
 
 __all__ = ['SSDHead']
@@ -116,7 +117,7 @@ class SSDHead(nn.Layer):
     def _predictor(cin: int, cout: int, k: int, pad: int, sep: bool, decay: float) -> nn.Layer:
         if sep:
             return _SepConv(cin, cout, k, pad, decay)
-        return nn.Conv2D(cin, cout, kernel_size=k, padding=pad)
+        return Conv2D(cin, cout, kernel_size=k, padding=pad)  # fast bias add
 
     def raw_outputs(self, feats: List[paddle.Tensor]):
         """Per level (box conv output [B, 4P, H, W], score conv output [B, (C+1)P, H, W])."""

@@ -11,6 +11,7 @@ from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.losses.yolo_loss import YOLOv3Loss
 
 __all__ = ['YOLOv3Head']
@@ -62,9 +63,9 @@ class YOLOv3Head(nn.Layer):
         self.yolo_outputs = []
         for i, level_anchors in enumerate(self.anchors):
             per_anchor = num_classes + (6 if iou_aware else 5)
-            conv = nn.Conv2D(self.in_channels[i], len(level_anchors) * per_anchor, 1,
-                             data_format=data_format,
-                             bias_attr=ParamAttr(regularizer=L2Decay(0.)))
+            conv = Conv2D(self.in_channels[i], len(level_anchors) * per_anchor, 1,
+                          data_format=data_format,
+                          bias_attr=ParamAttr(regularizer=L2Decay(0.)))
             self.yolo_outputs.append(self.add_sublayer(f'yolo_output.{i}', conv))
 
     def forward(self, feats: List[paddle.Tensor],

@@ -16,6 +16,7 @@ from paddle import ParamAttr
 from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
+from ppdet.modeling.layers.fast_conv import Conv2D
 
 __all__ = ['make_norm', 'freeze_layer', 'activation', 'ConvBNLayer']
 
@@ -69,14 +70,19 @@ def freeze_layer(layer: nn.Layer) -> None:
         p.stop_gradient = True
 
 
-def activation(x: paddle.Tensor, act: Optional[str]) -> paddle.Tensor:
-    """Apply a named activation; 'leaky' is leaky ReLU with slope 0.1 as in YOLOv3."""
+def activation(x: paddle.Tensor, act: Optional[str], inplace: bool = False) -> paddle.Tensor:
+    """Apply a named activation; 'leaky' is leaky ReLU with slope 0.1 as in YOLOv3.
+
+    `inplace=True` overwrites `x` (ReLU and leaky ReLU only); callers pass it for a fresh
+    BatchNorm output that nothing else reads — BatchNorm's backward needs its input, not its
+    output — which spares one full-size buffer per layer and keeps the map in cache.
+    """
     if act is None or act == 'none':
         return x
     if act == 'leaky':
-        return F.leaky_relu(x, 0.1)
+        return F.leaky_relu_(x, 0.1) if inplace else F.leaky_relu(x, 0.1)
     if act == 'relu':
-        return F.relu(x)
+        return F.relu_(x) if inplace else F.relu(x)
     if act == 'relu6':
         return F.relu6(x)
     if act == 'mish':
@@ -102,11 +108,11 @@ class ConvBNLayer(nn.Layer):
         super().__init__()
         if padding is None:
             padding = (filter_size - 1) // 2
-        self.conv = nn.Conv2D(ch_in, ch_out, kernel_size=filter_size, stride=stride,
-                              padding=padding, groups=groups, data_format=data_format,
-                              bias_attr=False)
+        self.conv = Conv2D(ch_in, ch_out, kernel_size=filter_size, stride=stride,
+                           padding=padding, groups=groups, data_format=data_format,
+                           bias_attr=False)
         self.batch_norm = make_norm(ch_out, norm_type, norm_decay, freeze_norm)
         self.act = act
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return activation(self.batch_norm(self.conv(x)), self.act)
+        return activation(self.batch_norm(self.conv(x)), self.act, inplace=True)

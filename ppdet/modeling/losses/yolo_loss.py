@@ -24,20 +24,41 @@ __all__ = ['YOLOv3Loss', 'batch_iou_similarity']
 
 def batch_iou_similarity(box1: paddle.Tensor, box2: paddle.Tensor,
                          eps: float = 1e-9) -> paddle.Tensor:
-    """IoU of xyxy boxes [B, M1, 4] x [B, M2, 4] -> [B, M1, M2]."""
-    a = box1.unsqueeze(2)
-    b = box2.unsqueeze(1)
-    lt = paddle.maximum(a[..., 0:2], b[..., 0:2])
-    rb = paddle.minimum(a[..., 2:4], b[..., 2:4])
-    overlap = (rb - lt).clip(0).prod(-1)
-    area1 = (a[..., 2:4] - a[..., 0:2]).clip(0).prod(-1)
-    area2 = (b[..., 2:4] - b[..., 0:2]).clip(0).prod(-1)
+    """IoU of xyxy boxes [B, M1, 4] x [B, M2, 4] -> [B, M1, M2].
+
+    Coordinates are expanded to [B, M1, M2] before the element-wise ops: Paddle's CPU
+    kernels for same-shape operands are ~10x faster than its broadcasting ones, and the
+    expand costs one copy. Same arithmetic per element as the broadcast form.
+    """
+    shape = [box1.shape[0], box1.shape[1], box2.shape[1]]
+    a, b = box1.unsqueeze(2), box2.unsqueeze(1)
+    area1 = ((a[..., 2] - a[..., 0]).clip(0) * (a[..., 3] - a[..., 1]).clip(0)).expand(shape)
+    area2 = ((b[..., 2] - b[..., 0]).clip(0) * (b[..., 3] - b[..., 1]).clip(0)).expand(shape)
+    ax1, ay1, ax2, ay2 = [v.expand(shape) for v in a.unbind(-1)]
+    bx1, by1, bx2, by2 = [v.expand(shape) for v in b.unbind(-1)]
+    iw = (paddle.minimum(ax2, bx2) - paddle.maximum(ax1, bx1)).clip(0)
+    ih = (paddle.minimum(ay2, by2) - paddle.maximum(ay1, by1)).clip(0)
+    overlap = iw * ih
     return overlap / (area1 + area2 - overlap + eps)
 
 
+_GRIDS: Dict[tuple, paddle.Tensor] = {}
+
+
 def _grid(h: int, w: int, dtype) -> paddle.Tensor:
-    yv, xv = paddle.meshgrid([paddle.arange(h), paddle.arange(w)])
-    return paddle.stack((xv, yv), 2).cast(dtype)
+    """[h, w, 2] cell coordinates (x, y); constant per size, so built once per (h, w, dtype)
+    in dynamic mode instead of meshgrid + stack + cast on every level of every step."""
+    key = (h, w, str(dtype))
+    grid = _GRIDS.get(key) if paddle.in_dynamic_mode() else None
+    if grid is None:
+        yv, xv = paddle.meshgrid([paddle.arange(h), paddle.arange(w)])
+        grid = paddle.stack((xv, yv), 2).cast(dtype)
+        grid.stop_gradient = True
+        if paddle.in_dynamic_mode():
+            if len(_GRIDS) > 64:  # multi-scale training: keep it bounded
+                _GRIDS.clear()
+            _GRIDS[key] = grid
+    return grid
 
 
 def decode_yolo(box: List[paddle.Tensor], anchor: List[List[int]], downsample: int):
@@ -78,20 +99,20 @@ class YOLOv3Loss(nn.Layer):
         self.iou_aware_loss = iou_aware_loss
 
     def _obj_loss(self, pbox, gbox, pobj, tobj, anchor, downsample):
-        cx, cy, w, h = decode_yolo(pbox, anchor, downsample)
-        b = cx.shape[0]
-        pxyxy = paddle.concat([cx - w * 0.5, cy - h * 0.5, cx + w * 0.5, cy + h * 0.5],
-                              axis=-1).reshape([b, -1, 4])
-        gxyxy = paddle.concat([gbox[:, :, 0:2] - gbox[:, :, 2:4] * 0.5,
-                               gbox[:, :, 0:2] + gbox[:, :, 2:4] * 0.5], axis=-1)
-        iou = batch_iou_similarity(pxyxy, gxyxy)
-        iou.stop_gradient = True
-        iou_mask = paddle.cast(iou.max(2) <= self.ignore_thresh, pxyxy.dtype)
-        iou_mask.stop_gradient = True
+        b = pobj.shape[0]
+        # The ignore mask takes no gradient: build it outside autograd so that none of the
+        # [B, A*H*W, M] IoU intermediates is recorded or kept for the backward pass.
+        with paddle.no_grad():
+            cx, cy, w, h = decode_yolo([v.detach() for v in pbox], anchor, downsample)
+            pxyxy = paddle.concat([cx - w * 0.5, cy - h * 0.5, cx + w * 0.5, cy + h * 0.5],
+                                  axis=-1).reshape([b, -1, 4])
+            gxyxy = paddle.concat([gbox[:, :, 0:2] - gbox[:, :, 2:4] * 0.5,
+                                   gbox[:, :, 0:2] + gbox[:, :, 2:4] * 0.5], axis=-1)
+            iou = batch_iou_similarity(pxyxy, gxyxy)
+            iou_mask = paddle.cast(iou.max(2) <= self.ignore_thresh, pxyxy.dtype)
+            tobj = tobj.reshape([b, -1])
+            obj_mask = paddle.cast(tobj > 0, pxyxy.dtype)
         pobj = pobj.reshape([b, -1])
-        tobj = tobj.reshape([b, -1])
-        obj_mask = paddle.cast(tobj > 0, pxyxy.dtype)
-        obj_mask.stop_gradient = True
         bce = F.binary_cross_entropy_with_logits(pobj, obj_mask, reduction='none')
         return bce * tobj + bce * (1 - obj_mask) * iou_mask
 
@@ -109,11 +130,12 @@ class YOLOv3Loss(nn.Layer):
         if self.iou_aware_loss is not None:
             ioup, p = p[:, 0:na].unsqueeze(-1), p[:, na:]
         p = p.reshape([b, na, -1, h, w]).transpose([0, 1, 3, 4, 2])
-        x, y, pw, ph = p[..., 0:1], p[..., 1:2], p[..., 2:3], p[..., 3:4]
-        obj, pcls = p[..., 4:5], p[..., 5:]
+        # one split instead of six slices: its backward is one concat, where each slice's
+        # backward writes a zero-filled gradient of the whole map and these are then summed
+        x, y, pw, ph, obj, pcls = paddle.split(p, [1, 1, 1, 1, 1, p.shape[-1] - 5], axis=-1)
         t = t.transpose([0, 1, 3, 4, 2])
-        tx, ty, tw, th = t[..., 0:1], t[..., 1:2], t[..., 2:3], t[..., 3:4]
-        tscale, tobj, tcls = t[..., 4:5], t[..., 5:6], t[..., 6:]
+        tx, ty, tw, th, tscale, tobj, tcls = paddle.split(
+            t, [1, 1, 1, 1, 1, 1, t.shape[-1] - 6], axis=-1)
         tscale_obj = tscale * tobj
         x = scale * F.sigmoid(x) - 0.5 * (scale - 1.)
         y = scale * F.sigmoid(y) - 0.5 * (scale - 1.)
