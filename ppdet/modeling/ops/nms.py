@@ -4,14 +4,19 @@ PaddleDetection relies on this framework op; calling the same kernel (rather tha
 keeps our detections identical bit for bit, including its tie-breaking: per class, candidates
 ranked by score with stable sorts; across classes, a stable re-rank by score before the
 `keep_top_k` cut; output grouped by ascending class.
+
+In dynamic mode with `keep_top_k > -1` and dense-head layouts, `fast_nms` computes the same
+output without running the full per-class NMS (see its docstring for why it is exact).
 """
 from __future__ import annotations
 
 from typing import Optional, Tuple, Union
 
+import numpy as np
 import paddle
 
 from ppdet.core.workspace import register
+from ppdet.modeling.ops.fast_nms import fast_multiclass_nms_numpy, fast_path_supported
 
 __all__ = ['MultiClassNMS', 'multiclass_nms']
 
@@ -46,6 +51,13 @@ def multiclass_nms(bboxes: paddle.Tensor, scores: paddle.Tensor,
     with `scores` [M, C] and `rois_num` [B] (R-CNN). `normalized=False` adds 1 to widths
     (pixel-inclusive boxes).
     """
+    if fast_path_supported(bboxes, scores, rois_num, keep_top_k, nms_eta):
+        boxes_np = bboxes.numpy()
+        if not np.isnan(boxes_np).any():  # NaN boxes: min/max conventions may differ
+            out, index, num = fast_multiclass_nms_numpy(
+                boxes_np, scores.numpy(), score_threshold, nms_top_k, keep_top_k,
+                nms_threshold, normalized, background_label)
+            return paddle.to_tensor(out), paddle.to_tensor(index), paddle.to_tensor(num)
     in_pir = False
     try:
         in_pir = paddle.framework.in_pir_mode()
