@@ -118,7 +118,7 @@ def run_demo(choice: DemoChoice, output_dir: str, overrides: Sequence[str] = (),
     trainer.record.plot()
     t_eval = time.perf_counter()
 
-    images, json_path = _write_detections(dets, evaluator.class_names,
+    images, json_path = _write_detections(evaluator, [d['im_file'] for d in dets], dets,
                                           os.path.join(output_dir, 'detections'), threshold)
     t_end = time.perf_counter()
     return DemoResult(choice, output_dir, value, str(cfg.get('metric')), split, per_class,
@@ -153,9 +153,26 @@ def _evaluate_and_collect(trainer: Any, num_images: int):
     return metric, kept
 
 
-def _write_detections(dets: List[Dict[str, Any]], class_names: Sequence[str], out_dir: str,
-                      threshold: float):
-    """Images with boxes and class names (score >= threshold), and every drawn box in JSON."""
+def _write_detections(trainer: Any, files: List[str], dets: List[Dict[str, Any]],
+                      out_dir: str, threshold: float):
+    """Images with boxes and class names (score >= threshold) and a detections.json, through
+    the TestReader and `ppdet.engine.inference` (as tools/infer.py); the eval pass's own
+    detections are drawn directly only when that module is not available."""
+    try:
+        from ppdet.engine.inference import ImageList, predict_images, write_predictions
+    except ImportError:
+        return _draw_directly(dets, trainer.class_names, out_dir, threshold)
+    from ppdet.core.workspace import create
+    images = ImageList(list(files))
+    reader = create('TestReader', trainer.cfg)
+    out = write_predictions(predict_images(trainer.model, reader, images), images,
+                            trainer.class_names, out_dir, threshold,
+                            names_from='the trained checkpoint', log=lambda *_: None)
+    return list(out.drawn), out.detections_json
+
+
+def _draw_directly(dets: List[Dict[str, Any]], class_names: Sequence[str], out_dir: str,
+                   threshold: float):
     import cv2
     from ppdet.engine.visualize import draw_detections
     os.makedirs(out_dir, exist_ok=True)
@@ -168,11 +185,10 @@ def _write_detections(dets: List[Dict[str, Any]], class_names: Sequence[str], ou
         path = os.path.join(out_dir, os.path.basename(item['im_file']))
         cv2.imwrite(path, canvas)
         images.append(path)
-        records.append({'image': item['im_file'], 'output': path, 'threshold': threshold,
-                        'detections': drawn})
+        records.append({'file': item['im_file'], 'output': path, 'detections': drawn})
     json_path = os.path.join(out_dir, 'detections.json')
     with open(json_path, 'w') as f:
-        json.dump(records, f, indent=1)
+        json.dump({'draw_threshold': threshold, 'images': records}, f, indent=1)
     return images, json_path
 
 
@@ -190,7 +206,7 @@ def render_summary(result: DemoResult, wall_seconds: Optional[float] = None) -> 
         '  per class: ' + ', '.join(f'{k} {pct(v)}' for k, v in result.per_class_ap.items()),
         f'  run folder:      {result.output_dir}',
         f'    model:         {os.path.join(result.output_dir, "model_final.pdparams")}',
-        f'    config, log:   config.yml, metrics.jsonl, plots (*.png) in the run folder',
+        '    config, log:   config.yml, metrics.jsonl, plots (*.png) in the run folder',
         f'  detections:      {len(result.detection_images)} images in '
         f'{os.path.dirname(result.detections_json)}',
     ]
