@@ -14,12 +14,12 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ppdet.core.errors import PPDetError, WeightsError
+from ppdet.utils.threads import use_cpu_threads
 
 __all__ = ['DemoChoice', 'DemoResult', 'choose_config', 'run_demo', 'SCRATCH_CONFIG',
            'FINETUNE_CONFIG', 'render_summary']
@@ -246,24 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def set_cpu_threads(threads: Optional[int] = None) -> str:
-    """Give Paddle's CPU kernels `threads` threads (it reads OMP_NUM_THREADS once, at import,
-    and defaults to 1: on a 2-core laptop that halves the speed of the demo)."""
-    if 'paddle' in sys.modules:
-        return f'Paddle is already imported: CPU threads stay {os.environ.get("OMP_NUM_THREADS")}'
-    if threads is None:
-        env = os.environ.get('OMP_NUM_THREADS')
-        if env:
-            return f'CPU threads: {env} (from OMP_NUM_THREADS)'
-        threads = os.cpu_count() or 1
-    os.environ['OMP_NUM_THREADS'] = str(max(1, threads))
-    return f'CPU threads: {os.environ["OMP_NUM_THREADS"]} (--threads to change)'
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     start = time.perf_counter()
     args = build_parser().parse_args(argv)
-    print(f'demo: {set_cpu_threads(args.threads)}')
+    print(f'demo: {use_cpu_threads(args.threads)}')
     from ppdet.core.overrides import flatten_override_args
     if args.config:
         choice = DemoChoice(args.config, True, f'-c {args.config} given: running it as is')
