@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--num-images', '--num_images', dest='num_images', type=int, default=4,
                    help='test images to draw detections on')
     p.add_argument('--draw-threshold', '--draw_threshold', dest='threshold', type=float,
-                   default=0.5, help='score threshold of the drawn boxes')
+                   default=0.3, help='score threshold of the drawn boxes')
     p.add_argument('--threads', type=int, default=None,
                    help='CPU threads for Paddle (default: $OMP_NUM_THREADS if set, else every '
                         'core; Paddle alone would use one)')
