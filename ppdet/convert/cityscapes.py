@@ -8,14 +8,13 @@ kept as its own category and reported. Polygon vertices outside the image are cl
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
 from ppdet.convert import geometry as G
 from ppdet.convert.images import copy_image, first_existing, image_size
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import Task
+from ppdet.convert.task import Task, read_json_list_file
 
 INSTANCE_CLASSES = ('person', 'rider', 'car', 'truck', 'bus', 'caravan', 'trailer', 'train',
                     'motorcycle', 'bicycle')
@@ -53,14 +52,8 @@ def _crowd_base(label: str) -> Optional[str]:
 def parse_cityscapes(task: Task) -> FileResult:
     """Convert one polygons JSON; problems become issues on the result, never exceptions."""
     res = FileResult(task.image_id, task.shown, task.split)
-    try:
-        with open(task.source, encoding='utf-8') as f:
-            data = json.load(f)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        res.add('error', 'unreadable', f'cannot read JSON: {e}')
-        return res
-    if not isinstance(data, dict) or not isinstance(data.get('objects'), list):
-        res.add('warning', 'skipped', 'not a Cityscapes polygons file (no "objects" list)')
+    data = read_json_list_file(task, res, 'objects', 'Cityscapes polygons')
+    if data is None:
         return res
     found = _find_image(task)
     w, h = data.get('imgWidth'), data.get('imgHeight')

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -20,7 +19,7 @@ from ppdet.convert import geometry as G
 from ppdet.convert.images import (bytes_info, copy_image, first_existing, image_size,
                                   is_image_name, native_path, same_stem_image, write_image_bytes)
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import IGNORE_LABELS, Task
+from ppdet.convert.task import IGNORE_LABELS, Task, read_json_list_file
 
 NO_AREA_SHAPES = ('point', 'points', 'line', 'linestrip')
 
@@ -28,14 +27,8 @@ NO_AREA_SHAPES = ('point', 'points', 'line', 'linestrip')
 def parse_labelme(task: Task) -> FileResult:
     """Convert one labelme JSON; problems become issues on the result, never exceptions."""
     res = FileResult(task.image_id, task.shown, task.split)
-    try:
-        with open(task.source, encoding='utf-8') as f:
-            data = json.load(f)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        res.add('error', 'unreadable', f'cannot read JSON: {e}')
-        return res
-    if not isinstance(data, dict) or not isinstance(data.get('shapes'), list):
-        res.add('warning', 'skipped', 'not a labelme file (no "shapes" list); file left out')
+    data = read_json_list_file(task, res, 'shapes', 'labelme')
+    if data is None:
         return res
     if not _place_image(task, data, res):
         return res

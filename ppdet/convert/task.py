@@ -1,9 +1,10 @@
 """The unit of work sent to a worker process: one source file and where its image goes."""
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 # Labels that mark regions to ignore rather than objects (labelme's labels.txt convention).
 IGNORE_LABELS = frozenset({'__ignore__', '_background_', '__background__'})
@@ -34,3 +35,18 @@ class Task:
             return self.source if rel.startswith('..') else rel
         except ValueError:
             return self.source
+
+
+def read_json_list_file(task: 'Task', res: Any, key: str, kind: str) -> Optional[dict]:
+    """The task's JSON if it is a mapping holding a list under `key`; otherwise record why
+    not on `res` (unreadable: error; another kind of JSON: warning) and return None."""
+    try:
+        with open(task.source, encoding='utf-8') as f:
+            data = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        res.add('error', 'unreadable', f'cannot read JSON: {e}')
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        res.add('warning', 'skipped', f'not a {kind} file (no "{key}" list); file left out')
+        return None
+    return data

@@ -6,7 +6,7 @@ shifted to its origin.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -56,6 +56,29 @@ def _shuffled(items: Sequence, rng: np.random.Generator) -> list:
     return [items[i] for i in rng.permutation(len(items))]
 
 
+def _crop_by_iou(op: Any, sample: Sample, rng: np.random.Generator,
+                 propose: Callable[[np.random.Generator], Optional[np.ndarray]]) -> Sample:
+    """The IoU-constrained crop search shared by RandomCrop and RandomResizeCrop: try the
+    thresholds (and 'no crop') in random order, `op.num_attempts` windows each; take the first
+    window that overlaps the boxes enough and keeps at least one box."""
+    boxes = sample['gt_bbox']
+    options: list = list(op.thresholds) + (['no_crop'] if op.allow_no_crop else [])
+    for thresh in _shuffled(options, rng):
+        if thresh == 'no_crop':
+            return sample
+        for _ in range(op.num_attempts):
+            window = propose(rng)
+            if window is None:
+                continue
+            iou = box_iou(boxes, window, op.ioumode)
+            if iou.max() < thresh or (op.cover_all_box and iou.min() < thresh):
+                continue
+            cropped, keep = crop_boxes(boxes, window)
+            if keep.size:
+                return _apply_window(sample, window, cropped, keep)
+    return sample
+
+
 @register
 class RandomCrop(BaseOperator):
     """Crop a window of random scale/aspect that overlaps the boxes (PaddleDetection semantics:
@@ -99,21 +122,7 @@ class RandomCrop(BaseOperator):
         if boxes is None or len(boxes) == 0 or rng.uniform() > self.prob:
             return sample
         h, w = sample['image'].shape[:2]
-        options: list = list(self.thresholds) + (['no_crop'] if self.allow_no_crop else [])
-        for thresh in _shuffled(options, rng):
-            if thresh == 'no_crop':
-                return sample
-            for _ in range(self.num_attempts):
-                window = self._window(h, w, rng)
-                if window is None:
-                    continue
-                iou = box_iou(boxes, window, self.ioumode)
-                if iou.max() < thresh or (self.cover_all_box and iou.min() < thresh):
-                    continue
-                cropped, keep = crop_boxes(boxes, window)
-                if keep.size:
-                    return _apply_window(sample, window, cropped, keep)
-        return sample
+        return _crop_by_iou(self, sample, rng, lambda r: self._window(h, w, r))
 
 
 @register
@@ -167,19 +176,10 @@ class RandomResizeCrop(BaseOperator):
             return sample
         h, w = sample['image'].shape[:2]
         lo, hi = min(crop), max(crop)
-        options: list = list(self.thresholds) + (['no_crop'] if self.allow_no_crop else [])
-        for thresh in _shuffled(options, rng):
-            if thresh == 'no_crop':
-                return sample
-            for _ in range(self.num_attempts):
-                ch = int(rng.integers(min(lo, h), min(h, hi) + 1))
-                cw = int(rng.integers(min(lo, w), min(w, hi) + 1))
-                y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-                window = np.array([x, y, x + cw, y + ch], np.float32)
-                iou = box_iou(boxes, window, self.ioumode)
-                if iou.max() < thresh or (self.cover_all_box and iou.min() < thresh):
-                    continue
-                cropped, keep = crop_boxes(boxes, window)
-                if keep.size:
-                    return _apply_window(sample, window, cropped, keep)
-        return sample
+
+        def propose(r: np.random.Generator) -> np.ndarray:
+            ch = int(r.integers(min(lo, h), min(h, hi) + 1))
+            cw = int(r.integers(min(lo, w), min(w, hi) + 1))
+            y, x = int(r.integers(0, h - ch + 1)), int(r.integers(0, w - cw + 1))
+            return np.array([x, y, x + cw, y + ch], np.float32)
+        return _crop_by_iou(self, sample, rng, propose)
