@@ -27,13 +27,16 @@ _CONFIG = 'yolov3_darknet53_270e_coco'
 _TARGET = ['person', 'car', 'dog']
 
 
+_SHARED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))), 'shared')
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--runs', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--model', choices=('auto', 'real', 'keys'), default='auto',
                         help='real YOLOv3 from configs/, or a layer with the reference keys')
     parser.add_argument('--keys', default=os.path.join(
-        os.environ.get('PPDET_SHARED', '/work/shared'), 'reference', 'keys', _CONFIG + '.json'))
+        os.environ.get('PPDET_SHARED', _SHARED), 'reference', 'keys', _CONFIG + '.json'))
     parser.add_argument('--workdir', default=None,
                         help='where the 80-class checkpoint is written (default: a temp dir)')
     parser.add_argument('--json', action='store_true', help='print the result as JSON')

@@ -23,7 +23,9 @@ from typing import Any, Dict, List, Optional
 if 'paddle' not in sys.modules:
     os.environ.setdefault('OMP_NUM_THREADS', '1')
 
-DEFAULT_REFERENCE = '/work/shared/reference/bench.json'
+# ../shared beside the project (developer machines and CI); absent in users' clones
+DEFAULT_REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))), 'shared', 'reference', 'bench.json')
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get('PPDET_SHARED', '/work/shared'))
+SHARED = Path(os.environ.get('PPDET_SHARED', Path(__file__).resolve().parents[3] / 'shared'))
 KEYS_DIR = SHARED / 'reference' / 'keys'
 PARITY_DIR = SHARED / 'reference' / 'parity'
 

@@ -1,6 +1,6 @@
 """Numerical parity with PaddleDetection 2.6: same recipe weights, same input, same tensors.
 
-Fixtures and tolerances: /work/shared/reference/parity/README.md. Backbone maps are stored as
+Fixtures and tolerances: ../shared/reference/parity/README.md. Backbone maps are stored as
 float16 (compare within 2e-3 relative); neck/head maps within 1e-4 of max|ref|; decoded boxes
 within 0.1 px; class ids and counts exactly.
 """
