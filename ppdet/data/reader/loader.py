@@ -59,13 +59,20 @@ def batch_indices(n: int, batch_size: int, shuffle: bool, drop_last: bool, seed:
 
 
 class BaseDataLoader:
-    """Turns a dataset into batches with the configured transforms."""
+    """Turns a dataset into batches with the configured transforms.
+
+    `shuffle` and `drop_last` left unset (null) take the reader's own default
+    (`default_shuffle`, `default_drop_last`): the three readers differ only there.
+    """
     __op_lists__ = ['sample_transforms', 'batch_transforms']
     __shared__ = ['num_classes']
+    default_shuffle = False
+    default_drop_last = False
 
     def __init__(self, sample_transforms: Optional[List[BaseOperator]] = None,
                  batch_transforms: Optional[List[BaseOperator]] = None, batch_size: int = 1,
-                 shuffle: bool = False, drop_last: bool = False, num_classes: int = 80,
+                 shuffle: Optional[bool] = None, drop_last: Optional[bool] = None,
+                 num_classes: int = 80,
                  collate_batch: bool = True, use_shared_memory: bool = False,
                  mixup_epoch: int = -1, inputs_def: Optional[Dict[str, Any]] = None) -> None:
         if batch_size < 1:
@@ -73,8 +80,8 @@ class BaseDataLoader:
         self.sample_transforms = list(sample_transforms or [])
         self.batch_transforms = list(batch_transforms or [])
         self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.drop_last = drop_last
+        self.shuffle = self.default_shuffle if shuffle is None else shuffle
+        self.drop_last = self.default_drop_last if drop_last is None else drop_last
         self.num_classes = num_classes
         self.collate_batch = collate_batch
         self.use_shared_memory = use_shared_memory
@@ -115,14 +122,8 @@ class BaseDataLoader:
 @register
 class TrainReader(BaseDataLoader):
     """Training batches: shuffled, incomplete last batch dropped, by default."""
-
-    def __init__(self, sample_transforms: Optional[List[BaseOperator]] = None,
-                 batch_transforms: Optional[List[BaseOperator]] = None, batch_size: int = 1,
-                 shuffle: bool = True, drop_last: bool = True, num_classes: int = 80,
-                 collate_batch: bool = True, use_shared_memory: bool = False,
-                 mixup_epoch: int = -1, inputs_def: Optional[Dict[str, Any]] = None) -> None:
-        super().__init__(sample_transforms, batch_transforms, batch_size, shuffle, drop_last,
-                         num_classes, collate_batch, use_shared_memory, mixup_epoch, inputs_def)
+    default_shuffle = True
+    default_drop_last = True
 
 
 @register
@@ -130,23 +131,7 @@ class EvalReader(BaseDataLoader):
     """Evaluation batches, in order. drop_last defaults to false (PaddleDetection: true), so
     evaluation sees every image."""
 
-    def __init__(self, sample_transforms: Optional[List[BaseOperator]] = None,
-                 batch_transforms: Optional[List[BaseOperator]] = None, batch_size: int = 1,
-                 shuffle: bool = False, drop_last: bool = False, num_classes: int = 80,
-                 collate_batch: bool = True, use_shared_memory: bool = False,
-                 mixup_epoch: int = -1, inputs_def: Optional[Dict[str, Any]] = None) -> None:
-        super().__init__(sample_transforms, batch_transforms, batch_size, shuffle, drop_last,
-                         num_classes, collate_batch, use_shared_memory, mixup_epoch, inputs_def)
-
 
 @register
 class TestReader(BaseDataLoader):
     """Inference batches, in order, nothing dropped."""
-
-    def __init__(self, sample_transforms: Optional[List[BaseOperator]] = None,
-                 batch_transforms: Optional[List[BaseOperator]] = None, batch_size: int = 1,
-                 shuffle: bool = False, drop_last: bool = False, num_classes: int = 80,
-                 collate_batch: bool = True, use_shared_memory: bool = False,
-                 mixup_epoch: int = -1, inputs_def: Optional[Dict[str, Any]] = None) -> None:
-        super().__init__(sample_transforms, batch_transforms, batch_size, shuffle, drop_last,
-                         num_classes, collate_batch, use_shared_memory, mixup_epoch, inputs_def)
