@@ -13,8 +13,8 @@ from typing import Any, List, Optional, Sequence
 
 import paddle
 
-from ppdet.checkpoint.patterns import compile_patterns, match_all, name_prefixes, suggest_for
-from ppdet.checkpoint.report import FreezeReport, PatternReport
+from ppdet.checkpoint.patterns import compile_patterns, match_all, summarize_patterns
+from ppdet.checkpoint.report import FreezeReport
 
 __all__ = ['apply_freeze', 'trainable_parameters', 'is_norm_layer']
 
@@ -64,14 +64,7 @@ def apply_freeze(model: paddle.nn.Layer, patterns: Optional[Sequence[str]]) -> F
             if getattr(layer, _HOOK_ATTR, None) is None:
                 setattr(layer, _HOOK_ATTR, layer.register_forward_pre_hook(_keep_eval))
             layer.eval()
-    prefixes = name_prefixes(names)
-    reports, warnings = [], []
-    for p in compiled:
-        hit = tuple(hits[p.text])
-        sugg = '' if hit else suggest_for(p, prefixes)
-        if not hit:
-            warnings.append(f"freeze pattern '{p.text}' matched nothing: {sugg}")
-        reports.append(PatternReport(p.text, p.kind, 'freeze_params', hit, sugg))
+    reports, warnings = summarize_patterns(compiled, hits, names, 'freeze_params', 'freeze')
     frozen_list = tuple(n for n in names if n in frozen)
     trainable = tuple(n for n in names if n not in frozen and not sd[n].stop_gradient)
     return FreezeReport(frozen_list, trainable,

@@ -26,7 +26,7 @@ from ppdet.checkpoint.head_transfer import (TransferPlan, apply_transfer, class_
                                             plan_transfer)
 from ppdet.checkpoint.matching import match_names
 from ppdet.checkpoint.metadata import read_metadata
-from ppdet.checkpoint.patterns import compile_patterns, match_all, name_prefixes, suggest_for
+from ppdet.checkpoint.patterns import compile_patterns, match_all, summarize_patterns
 from ppdet.checkpoint.policy import check_policy
 from ppdet.checkpoint.report import (EXCLUDED, LOADED, MISSING, SHAPE_MISMATCH, TRANSFERRED,
                                      ClassTransfer, LoadPolicy, LoadReport, PatternReport,
@@ -197,14 +197,9 @@ def load_pretrain_weights(model: Any, source: Source, *, exclude: Optional[Seque
         records.append(TensorRecord(n, LOADED, shape, src, sshape))
         to_load[n] = src
 
-    prefixes = name_prefixes(names)
-    pattern_reports = []
-    for p in user:
-        hit = tuple(user_hits[p.text])
-        sugg = '' if hit else suggest_for(p, prefixes)
-        if not hit:
-            warnings.append(f"exclude pattern '{p.text}' matched nothing: {sugg}")
-        pattern_reports.append(PatternReport(p.text, p.kind, 'user', hit, sugg))
+    user_reports, unmatched = summarize_patterns(user, user_hits, names, 'user', 'exclude')
+    warnings.extend(unmatched)
+    pattern_reports = list(user_reports)
     for prefix in layouts:
         hit = tuple(n for n in names if class_dep.get(n, ('',))[0] == prefix)
         pattern_reports.append(PatternReport(prefix, 'name', 'class_layouts', hit))

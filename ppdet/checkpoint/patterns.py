@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ppdet.checkpoint.report import PatternReport
 from ppdet.core.errors import WeightsError, did_you_mean
 
 __all__ = ['NamePattern', 'compile_patterns', 'LEGACY_NAMES', 'suggest_for', 'name_prefixes']
@@ -106,3 +107,20 @@ def match_all(patterns: Sequence[NamePattern], names: Sequence[str]
                 hits[p.text].append(name)
                 first.setdefault(name, p)
     return first, hits
+
+
+def summarize_patterns(patterns: Sequence[NamePattern], hits: Mapping[str, Sequence[str]],
+                    names: Sequence[str], origin: str, what: str
+                    ) -> Tuple[List[PatternReport], List[str]]:
+    """What each pattern matched, and a warning (with suggestions) for each that matched
+    nothing — so no pattern can silently do nothing."""
+    prefixes = name_prefixes(names)
+    reports: List[PatternReport] = []
+    warnings: List[str] = []
+    for p in patterns:
+        hit = tuple(hits[p.text])
+        sugg = '' if hit else suggest_for(p, prefixes)
+        if not hit:
+            warnings.append(f"{what} pattern '{p.text}' matched nothing: {sugg}")
+        reports.append(PatternReport(p.text, p.kind, origin, hit, sugg))
+    return reports, warnings
