@@ -17,7 +17,7 @@ from ppdet.core.errors import DatasetError
 from ppdet.core.workspace import register
 from ppdet.data.source.boxes import DROP_NONFINITE, clean_boxes
 from ppdet.data.source.dataset import DetDataset
-from ppdet.data.source.image_info import read_image_size
+from ppdet.data.source.image_info import size_or_read
 from ppdet.data.summary import DatasetSummary
 
 __all__ = ['COCODataSet']
@@ -122,14 +122,11 @@ class COCODataSet(DetDataset):
         if not os.path.isfile(im_file):
             summary.refuse(im_file, 'image file not found')
             return None
-        w, h = img.get('width') or 0, img.get('height') or 0
-        if not (isinstance(w, (int, float)) and isinstance(h, (int, float)) and w > 0 and h > 0):
-            wh, why = read_image_size(im_file)
-            if wh is None:
-                summary.refuse(im_file, why)
-                return None
-            w, h = wh
-            summary.fix(FIX_SIZE, im_file)
+        wh = size_or_read(img.get('width'), img.get('height'), im_file, FIX_SIZE, im_file,
+                          summary)
+        if wh is None:
+            return None
+        w, h = wh
         boxes, classes, crowd = [], [], []
         for ann in anns:
             is_crowd = int(bool(ann.get('iscrowd', 0)))

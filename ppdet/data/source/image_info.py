@@ -6,8 +6,9 @@ orientation that rotates by 90 degrees swaps width and height, because Decode ap
 """
 from __future__ import annotations
 
+import math
 import os
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 __all__ = ['read_image_size', 'IMAGE_EXTENSIONS']
 
@@ -35,3 +36,18 @@ def read_image_size(path: str) -> Tuple[Optional[Tuple[int, int]], str]:
     if orientation in _ROTATES_90:
         w, h = h, w
     return (int(w), int(h)), ''
+
+
+def size_or_read(w: Any, h: Any, im_file: str, fix_reason: str, fix_file: str,
+                 summary: Any) -> Optional[Tuple[float, float]]:
+    """(w, h) from the annotation when both are positive numbers; otherwise read from the
+    image header and count the fix — or refuse the image (None) when it cannot be read."""
+    if isinstance(w, (int, float)) and isinstance(h, (int, float)) \
+            and math.isfinite(w) and math.isfinite(h) and w > 0 and h > 0:
+        return w, h
+    wh, why = read_image_size(im_file)
+    if wh is None:
+        summary.refuse(im_file, why)
+        return None
+    summary.fix(fix_reason, fix_file)
+    return wh

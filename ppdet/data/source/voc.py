@@ -16,7 +16,7 @@ from ppdet.core.errors import DatasetError
 from ppdet.core.workspace import register
 from ppdet.data.source.boxes import clean_boxes
 from ppdet.data.source.dataset import DetDataset
-from ppdet.data.source.image_info import read_image_size
+from ppdet.data.source.image_info import size_or_read
 from ppdet.data.source.label_list import VOC_CLASS_NAMES, read_label_list
 from ppdet.data.summary import DatasetSummary
 
@@ -136,14 +136,11 @@ class VOCDataSet(DetDataset):
             summary.refuse(xml_file, f'XML cannot be parsed ({e})')
             return None
         size = root.find('size')
-        w, h = _number(_text(size, 'width')), _number(_text(size, 'height'))
-        if not (np.isfinite(w) and np.isfinite(h) and w > 0 and h > 0):
-            wh, why = read_image_size(im_file)
-            if wh is None:
-                summary.refuse(im_file, why)
-                return None
-            w, h = wh
-            summary.fix(FIX_SIZE, xml_file)
+        wh = size_or_read(_number(_text(size, 'width')), _number(_text(size, 'height')),
+                          im_file, FIX_SIZE, xml_file, summary)
+        if wh is None:
+            return None
+        w, h = wh
         boxes, classes, difficult = [], [], []
         for obj in root.iter('object'):
             name = _text(obj, 'name') or ''
