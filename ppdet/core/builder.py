@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, Mapping, Optional
 
-from ppdet.core.config import Config
 from ppdet.core.errors import ConfigError, did_you_mean
 from ppdet.core.registry import ClassSchema, Param, get_schema, registered_names
 from ppdet.core import toplevel

@@ -7,7 +7,7 @@ with `name:`.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Sequence, Tuple, Union
 
 from ppdet.core.config import AttrDict, Config, _drop_sources, iter_paths, to_attrdict
 from ppdet.core.errors import ConfigError
@@ -103,6 +103,3 @@ def flatten_override_args(groups: Union[None, Sequence[Union[str, Sequence[str]]
             out.extend(group)
     return out
 
-
-def overrides_as_dict(items: Iterable[str]) -> Dict[str, Any]:
-    return {'.'.join(str(s) for s in parse_override(i)[0]): parse_override(i)[1] for i in items}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import inspect
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 __all__ = ['register', 'serializable', 'get_schema', 'registered_names', 'ClassSchema', 'Param',
            'REQUIRED']
@@ -48,7 +48,6 @@ class ClassSchema:
     taggable: bool
     has_from_config: bool
     module: str = ''
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def param(self, key: str) -> Optional[Param]:
         return self.params.get(key)
@@ -146,11 +145,6 @@ def registered_names() -> Tuple[str, ...]:
     return tuple(sorted(_CLASSES))
 
 
-def schema_of(cls: Type[Any]) -> Optional[ClassSchema]:
-    s = _CLASSES.get(cls.__name__)
-    return s if s is not None and s.cls is cls else None
-
-
 def ensure_components_loaded() -> None:
     """Import every package that registers classes (lazily, so `ppdet.core` stays light)."""
     import importlib
@@ -161,5 +155,3 @@ def ensure_components_loaded() -> None:
             if e.name != mod and not mod.startswith(str(e.name)):
                 raise
 
-
-Builder = Callable[..., Any]

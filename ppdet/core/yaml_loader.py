@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import yaml
 from yaml.composer import Composer
@@ -219,6 +219,3 @@ def parse_scalar_text(text: str, what: str, is_tag_allowed: Callable[[str], bool
     value, _ = parse_yaml(text, what, is_tag_allowed)
     return value
 
-
-def ordered_paths(sources: Dict[Path, Source]) -> List[Path]:
-    return sorted(sources, key=lambda p: tuple(str(x) for x in p))
