@@ -21,7 +21,8 @@ from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
-from ppdet.modeling.layers.conv_norm import activation, make_norm
+from ppdet.modeling.layers.conv_norm import make_norm, norm_activation
+from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.shape_spec import ShapeSpec
 
 __all__ = ['MobileNet']
@@ -57,7 +58,7 @@ class _ConvBN(nn.Layer):
                  conv_lr: float = 1., conv_decay: float = 0., norm_decay: float = 0.,
                  norm_type: str = 'bn'):
         super().__init__()
-        self._conv = nn.Conv2D(
+        self._conv = Conv2D(
             in_channels, out_channels, kernel_size=kernel_size, stride=stride, padding=padding,
             groups=groups,
             weight_attr=ParamAttr(learning_rate=conv_lr, initializer=KaimingNormal(),
@@ -67,7 +68,7 @@ class _ConvBN(nn.Layer):
         self.act = act
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return activation(self._batch_norm(self._conv(x)), self.act, inplace=True)
+        return norm_activation(self._batch_norm, self._conv(x), self.act)
 
 
 class _DepthwiseSeparable(nn.Layer):

@@ -17,6 +17,7 @@ from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
 from ppdet.modeling.layers.fast_conv import Conv2D
+from ppdet.modeling.native import ops as native_ops
 
 __all__ = ['make_norm', 'freeze_layer', 'activation', 'ConvBNLayer']
 
@@ -94,6 +95,15 @@ def activation(x: paddle.Tensor, act: Optional[str], inplace: bool = False) -> p
     raise ConfigError(f'unknown activation {act!r}')
 
 
+def norm_activation(norm: nn.Layer, x: paddle.Tensor, act: Optional[str]) -> paddle.Tensor:
+    """`act(norm(x))` for a fresh conv output `x`: the fused native kernel when it applies
+    (ppdet.modeling.native), else Paddle's BatchNorm and an in-place activation."""
+    y = native_ops.batch_norm_act(x, norm, act)
+    if y is None:
+        y = activation(norm(x), act, inplace=True)
+    return y
+
+
 class ConvBNLayer(nn.Layer):
     """Conv2D without bias -> BatchNorm -> activation; sub-layers `conv` and `batch_norm`.
 
@@ -115,4 +125,4 @@ class ConvBNLayer(nn.Layer):
         self.act = act
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return activation(self.batch_norm(self.conv(x)), self.act, inplace=True)
+        return norm_activation(self.batch_norm, self.conv(x), self.act)

@@ -29,6 +29,8 @@ import paddle.nn.functional as F
 from paddle import _C_ops
 from paddle.autograd import PyLayer
 
+from ppdet.modeling.native import ops as native_ops
+
 __all__ = ['Conv2D', 'strip_rows', 'add_channel_bias']
 
 # Full im2col buffer (bytes per image) from which stripping pays off, and the per-strip
@@ -135,20 +137,43 @@ def add_channel_bias(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
 class Conv2D(nn.Conv2D):
     """Drop-in `nn.Conv2D` (same parameters `weight` / `bias`, same numbers) with the fast
     bias add and, for convolutions with a large im2col buffer, the stripped forward; see the
-    module docstring. Other layouts and static graphs use nn.Conv2D's own forward."""
+    module docstring. Other layouts and static graphs use nn.Conv2D's own forward.
+
+    With the native CPU kernels (ppdet.modeling.native) dense convolutions that need an
+    im2col run strip-wise forward and backward, and depthwise ones run a direct loop.
+    """
+
+    def _native(self, x: paddle.Tensor):
+        if self._padding_algorithm != 'EXPLICIT' or len(x.shape) != 4:
+            return None
+        kh, kw = self._kernel_size
+        pads = _pads(self)
+        if self._groups == 1:
+            if kh * kw == 1 and list(self._stride) == [1, 1] and not any(pads):
+                return None  # no im2col: Paddle's kernel is one GEMM already
+            _, w_out = _out_hw(self, x.shape)
+            return native_ops.conv2d(x, self.weight, self._stride, pads, self._dilation, w_out)
+        if self._groups == self._in_channels == self._out_channels:
+            return native_ops.depthwise_conv2d(x, self.weight, self._stride, pads,
+                                               self._dilation)
+        return None
+
+    def _paddle_conv(self, x: paddle.Tensor) -> paddle.Tensor:
+        rows = strip_rows(self, x.shape)
+        if not rows:
+            return F.conv2d(x, self.weight, None, stride=self._stride, padding=self._padding,
+                            dilation=self._dilation, groups=self._groups)
+        if paddle.is_grad_enabled() and not (x.stop_gradient and self.weight.stop_gradient):
+            return _StripConv.apply(x, self.weight, self, rows)
+        return _strip_forward(self, x, self.weight, rows)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         if (not paddle.in_dynamic_mode() or self._data_format != 'NCHW'
                 or self._padding_mode != 'zeros'):
             return super().forward(x)
-        rows = strip_rows(self, x.shape)
-        if not rows:
-            y = F.conv2d(x, self.weight, None, stride=self._stride, padding=self._padding,
-                         dilation=self._dilation, groups=self._groups)
-        elif paddle.is_grad_enabled() and not (x.stop_gradient and self.weight.stop_gradient):
-            y = _StripConv.apply(x, self.weight, self, rows)
-        else:
-            y = _strip_forward(self, x, self.weight, rows)
+        y = self._native(x)
+        if y is None:
+            y = self._paddle_conv(x)
         if self.bias is not None:
             y = add_channel_bias(y, self.bias)
         return y

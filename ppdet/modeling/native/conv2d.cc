@@ -1,0 +1,240 @@
+// Dense NCHW convolution (groups = 1) on one CPU thread: im2col in strips of output rows
+// whose unfolded input stays in cache, one BLAS sgemm per strip.
+//
+// Paddle's CPU kernel unfolds a whole image before a single GEMM; on large maps with few
+// channels that buffer is hundreds of MB and the GEMM streams it from memory. Its backward
+// unfolds the whole image again for the filter gradient and folds a whole-image column
+// buffer for the input gradient. Here every phase works strip by strip.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "paddle/extension.h"
+
+extern "C" void cblas_sgemm(int layout, int trans_a, int trans_b, int m, int n, int k,
+                            float alpha, const float* a, int lda, const float* b, int ldb,
+                            float beta, float* c, int ldc);
+
+namespace {
+
+constexpr int kRowMajor = 101;
+constexpr int kNoTrans = 111;
+constexpr int kTrans = 112;
+
+struct Geometry {
+  int64_t n, c, h, w, k, kh, kw, ho, wo;
+  int sh, sw, pt, pl, dh, dw;
+  int64_t rows_per_strip;
+  int64_t ckk() const { return c * kh * kw; }
+};
+
+Geometry MakeGeometry(const std::vector<int64_t>& xs, const std::vector<int64_t>& ws,
+                      const std::vector<int>& strides, const std::vector<int>& pads,
+                      const std::vector<int>& dilations, int64_t strip_bytes) {
+  Geometry g;
+  g.n = xs[0]; g.c = xs[1]; g.h = xs[2]; g.w = xs[3];
+  g.k = ws[0]; g.kh = ws[2]; g.kw = ws[3];
+  g.sh = strides[0]; g.sw = strides[1];
+  g.pt = pads[0]; g.pl = pads[2];
+  g.dh = dilations[0]; g.dw = dilations[1];
+  g.ho = (g.h + pads[0] + pads[1] - g.dh * (g.kh - 1) - 1) / g.sh + 1;
+  g.wo = (g.w + pads[2] + pads[3] - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+  const int64_t row_bytes = g.ckk() * g.wo * 4;
+  g.rows_per_strip = std::max<int64_t>(1, std::min<int64_t>(g.ho, strip_bytes / row_bytes));
+  return g;
+}
+
+// Output columns [lo, hi) of one output row whose input column ow*sw - pl + kj*dw is inside.
+inline void ValidCols(const Geometry& g, int kj, int64_t* lo, int64_t* hi) {
+  const int64_t off = kj * g.dw - g.pl;
+  int64_t a = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+  int64_t b = g.w - off <= 0 ? 0 : (g.w - off - 1) / g.sw + 1;
+  *lo = std::min<int64_t>(a, g.wo);
+  *hi = std::max<int64_t>(*lo, std::min<int64_t>(b, g.wo));
+}
+
+// cols[(c*kh+ki)*kw+kj][(oh-r0)*wo+ow] = x[c][oh*sh-pt+ki*dh][ow*sw-pl+kj*dw] (0 outside)
+void Im2Col(const Geometry& g, const float* x, int64_t r0, int64_t r1, float* cols) {
+  const int64_t s = (r1 - r0) * g.wo;
+  for (int64_t c = 0; c < g.c; ++c) {
+    const float* xc = x + c * g.h * g.w;
+    for (int ki = 0; ki < g.kh; ++ki) {
+      for (int kj = 0; kj < g.kw; ++kj) {
+        float* dst = cols + ((c * g.kh + ki) * g.kw + kj) * s;
+        int64_t lo, hi;
+        ValidCols(g, kj, &lo, &hi);
+        const int64_t off = kj * g.dw - g.pl;
+        for (int64_t oh = r0; oh < r1; ++oh, dst += g.wo) {
+          const int64_t ih = oh * g.sh - g.pt + ki * g.dh;
+          if (ih < 0 || ih >= g.h) {
+            std::memset(dst, 0, g.wo * sizeof(float));
+            continue;
+          }
+          const float* src = xc + ih * g.w + off;
+          std::memset(dst, 0, lo * sizeof(float));
+          if (g.sw == 1) {
+            std::memcpy(dst + lo, src + lo, (hi - lo) * sizeof(float));
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * g.sw];
+          }
+          std::memset(dst + hi, 0, (g.wo - hi) * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+// dx[c][ih][iw] += cols[...] : the adjoint of Im2Col.
+void Col2ImAdd(const Geometry& g, const float* cols, int64_t r0, int64_t r1, float* dx) {
+  const int64_t s = (r1 - r0) * g.wo;
+  for (int64_t c = 0; c < g.c; ++c) {
+    float* dc = dx + c * g.h * g.w;
+    for (int ki = 0; ki < g.kh; ++ki) {
+      for (int kj = 0; kj < g.kw; ++kj) {
+        const float* src = cols + ((c * g.kh + ki) * g.kw + kj) * s;
+        int64_t lo, hi;
+        ValidCols(g, kj, &lo, &hi);
+        const int64_t off = kj * g.dw - g.pl;
+        for (int64_t oh = r0; oh < r1; ++oh, src += g.wo) {
+          const int64_t ih = oh * g.sh - g.pt + ki * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          float* dst = dc + ih * g.w + off;
+          if (g.sw == 1) {
+#pragma omp simd
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.sw] += src[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+bool IsPointwise(const Geometry& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
+         g.ho == g.h && g.wo == g.w;
+}
+
+}  // namespace
+
+std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const paddle::Tensor& w,
+                                             const std::vector<int>& strides,
+                                             const std::vector<int>& pads,
+                                             const std::vector<int>& dilations,
+                                             int64_t strip_bytes) {
+  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  auto y = paddle::empty({g.n, g.k, g.ho, g.wo}, paddle::DataType::FLOAT32, x.place());
+  const float* xp = x.data<float>();
+  const float* wp = w.data<float>();
+  float* yp = y.data<float>();
+  const int64_t hw = g.ho * g.wo, ckk = g.ckk();
+  std::vector<float> cols(IsPointwise(g) ? 0 : ckk * g.rows_per_strip * g.wo);
+  for (int64_t n = 0; n < g.n; ++n) {
+    const float* xn = xp + n * g.c * g.h * g.w;
+    float* yn = yp + n * g.k * hw;
+    if (IsPointwise(g)) {
+      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, hw, ckk, 1.f, wp, ckk, xn, hw, 0.f,
+                  yn, hw);
+      continue;
+    }
+    for (int64_t r0 = 0; r0 < g.ho; r0 += g.rows_per_strip) {
+      const int64_t r1 = std::min(g.ho, r0 + g.rows_per_strip);
+      const int64_t s = (r1 - r0) * g.wo;
+      Im2Col(g, xn, r0, r1, cols.data());
+      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, cols.data(), s,
+                  0.f, yn + r0 * g.wo, hw);
+    }
+  }
+  return {y};
+}
+
+// dW = sum over images and strips of dY_strip * cols_strip^T
+std::vector<paddle::Tensor> StripConvGradFilter(const paddle::Tensor& x, const paddle::Tensor& w,
+                                                const paddle::Tensor& dy,
+                                                const std::vector<int>& strides,
+                                                const std::vector<int>& pads,
+                                                const std::vector<int>& dilations,
+                                                int64_t strip_bytes) {
+  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  auto dw = paddle::empty(w.shape(), paddle::DataType::FLOAT32, x.place());
+  const float* xp = x.data<float>();
+  const float* dyp = dy.data<float>();
+  float* dwp = dw.data<float>();
+  const int64_t hw = g.ho * g.wo, ckk = g.ckk();
+  std::memset(dwp, 0, g.k * ckk * sizeof(float));
+  std::vector<float> cols(IsPointwise(g) ? 0 : ckk * g.rows_per_strip * g.wo);
+  for (int64_t n = 0; n < g.n; ++n) {
+    const float* xn = xp + n * g.c * g.h * g.w;
+    const float* dyn = dyp + n * g.k * hw;
+    if (IsPointwise(g)) {
+      cblas_sgemm(kRowMajor, kNoTrans, kTrans, g.k, ckk, hw, 1.f, dyn, hw, xn, hw, 1.f, dwp,
+                  ckk);
+      continue;
+    }
+    for (int64_t r0 = 0; r0 < g.ho; r0 += g.rows_per_strip) {
+      const int64_t r1 = std::min(g.ho, r0 + g.rows_per_strip);
+      const int64_t s = (r1 - r0) * g.wo;
+      Im2Col(g, xn, r0, r1, cols.data());
+      cblas_sgemm(kRowMajor, kNoTrans, kTrans, g.k, ckk, s, 1.f, dyn + r0 * g.wo, hw,
+                  cols.data(), s, 1.f, dwp, ckk);
+    }
+  }
+  return {dw};
+}
+
+// dX = fold(W^T * dY), strip by strip
+std::vector<paddle::Tensor> StripConvGradInput(const paddle::Tensor& x, const paddle::Tensor& w,
+                                               const paddle::Tensor& dy,
+                                               const std::vector<int>& strides,
+                                               const std::vector<int>& pads,
+                                               const std::vector<int>& dilations,
+                                               int64_t strip_bytes) {
+  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  auto dx = paddle::empty(x.shape(), paddle::DataType::FLOAT32, x.place());
+  const float* wp = w.data<float>();
+  const float* dyp = dy.data<float>();
+  float* dxp = dx.data<float>();
+  const int64_t hw = g.ho * g.wo, ckk = g.ckk(), chw = g.c * g.h * g.w;
+  std::vector<float> cols(IsPointwise(g) ? 0 : ckk * g.rows_per_strip * g.wo);
+  for (int64_t n = 0; n < g.n; ++n) {
+    const float* dyn = dyp + n * g.k * hw;
+    float* dxn = dxp + n * chw;
+    if (IsPointwise(g)) {
+      cblas_sgemm(kRowMajor, kTrans, kNoTrans, ckk, hw, g.k, 1.f, wp, ckk, dyn, hw, 0.f, dxn,
+                  hw);
+      continue;
+    }
+    std::memset(dxn, 0, chw * sizeof(float));
+    for (int64_t r0 = 0; r0 < g.ho; r0 += g.rows_per_strip) {
+      const int64_t r1 = std::min(g.ho, r0 + g.rows_per_strip);
+      const int64_t s = (r1 - r0) * g.wo;
+      cblas_sgemm(kRowMajor, kTrans, kNoTrans, ckk, s, g.k, 1.f, wp, ckk, dyn + r0 * g.wo, hw,
+                  0.f, cols.data(), s);
+      Col2ImAdd(g, cols.data(), r0, r1, dxn);
+    }
+  }
+  return {dx};
+}
+
+#define PPDET_CONV_ATTRS                                                              \
+  {"strides: std::vector<int>", "pads: std::vector<int>", "dilations: std::vector<int>", \
+   "strip_bytes: int64_t"}
+
+PD_BUILD_OP(ppdet_strip_conv)
+    .Inputs({"X", "W"})
+    .Outputs({"Y"})
+    .Attrs(PPDET_CONV_ATTRS)
+    .SetKernelFn(PD_KERNEL(StripConvForward));
+
+PD_BUILD_OP(ppdet_strip_conv_grad_filter)
+    .Inputs({"X", "W", "DY"})
+    .Outputs({"DW"})
+    .Attrs(PPDET_CONV_ATTRS)
+    .SetKernelFn(PD_KERNEL(StripConvGradFilter));
+
+PD_BUILD_OP(ppdet_strip_conv_grad_input)
+    .Inputs({"X", "W", "DY"})
+    .Outputs({"DX"})
+    .Attrs(PPDET_CONV_ATTRS)
+    .SetKernelFn(PD_KERNEL(StripConvGradInput));

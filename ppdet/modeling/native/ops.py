@@ -1,0 +1,143 @@
+"""Autograd wrappers of the native kernels, and the test of when they apply.
+
+Each function returns None when the kernels do not apply (kernels off or not built, a GPU or
+non-float32 tensor, a static graph, a configuration the kernel does not cover); the caller then
+runs Paddle's own operator. Parameters and buffers are the layers' own, so checkpoints, freezing
+and optimisers see no difference.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+import paddle
+from paddle.autograd import PyLayer
+
+from ppdet.modeling.native.build import has_conv, native_module
+
+ACT_CODES = {None: 0, 'none': 0, 'relu': 1, 'leaky': 2, 'relu6': 3}
+LEAKY_SLOPE = 0.1
+# im2col strip target: fits the 2 MB L2 of the machines measured; at least MIN_STRIP_COLS
+# output columns per strip so the filter-gradient GEMM keeps a useful inner dimension
+STRIP_BYTES = 2 << 20
+MIN_STRIP_COLS = 512
+
+
+def _applies(*tensors: paddle.Tensor) -> bool:
+    if not paddle.in_dynamic_mode() or native_module() is None:
+        return False
+    return all(t.dtype == paddle.float32 and t.place.is_cpu_place() for t in tensors)
+
+
+def _needs_grad(*tensors: paddle.Tensor) -> bool:
+    return paddle.is_grad_enabled() and any(not t.stop_gradient for t in tensors)
+
+
+def _strip_bytes(x_shape: Sequence[int], w_shape: Sequence[int], out_w: int) -> int:
+    row = int(x_shape[1]) * int(w_shape[2]) * int(w_shape[3]) * out_w * 4
+    rows_min = -(-MIN_STRIP_COLS // max(out_w, 1))
+    return max(STRIP_BYTES, row * rows_min)
+
+
+class _Conv(PyLayer):
+    @staticmethod
+    def forward(ctx, x, w, attrs):
+        ctx.save_for_backward(x, w)
+        ctx.attrs = attrs
+        return native_module().ppdet_strip_conv(x, w, *attrs)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w = ctx.saved_tensor()
+        mod = native_module()
+        dx = None if x.stop_gradient else mod.ppdet_strip_conv_grad_input(x, w, dy, *ctx.attrs)
+        dw = None if w.stop_gradient else mod.ppdet_strip_conv_grad_filter(x, w, dy, *ctx.attrs)
+        return dx, dw
+
+
+def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: List[int],
+           dilation: List[int], out_w: int) -> Optional[paddle.Tensor]:
+    """Dense (groups=1) NCHW conv without bias; `pads` = [top, bottom, left, right]."""
+    if not (has_conv() and _applies(x, weight)):
+        return None
+    attrs = (list(stride), list(pads), list(dilation), _strip_bytes(x.shape, weight.shape, out_w))
+    if _needs_grad(x, weight):
+        return _Conv.apply(x, weight, attrs)
+    return native_module().ppdet_strip_conv(x, weight, *attrs)
+
+
+class _Depthwise(PyLayer):
+    @staticmethod
+    def forward(ctx, x, w, attrs):
+        ctx.save_for_backward(x, w)
+        ctx.attrs = attrs
+        return native_module().ppdet_depthwise_conv(x, w, *attrs)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w = ctx.saved_tensor()
+        mod = native_module()
+        dx = (None if x.stop_gradient
+              else mod.ppdet_depthwise_conv_grad_input(x, w, dy, *ctx.attrs))
+        dw = (None if w.stop_gradient
+              else mod.ppdet_depthwise_conv_grad_filter(x, w, dy, *ctx.attrs))
+        return dx, dw
+
+
+def depthwise_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int],
+                     pads: List[int], dilation: List[int]) -> Optional[paddle.Tensor]:
+    """Depthwise (one filter per channel) NCHW conv without bias."""
+    if not _applies(x, weight):
+        return None
+    attrs = (list(stride), list(pads), list(dilation))
+    if _needs_grad(x, weight):
+        return _Depthwise.apply(x, weight, attrs)
+    return native_module().ppdet_depthwise_conv(x, weight, *attrs)
+
+
+class _BnActTrain(PyLayer):
+    @staticmethod
+    def forward(ctx, x, gamma, beta, mean, var, momentum, eps, act):
+        y, bmean, invstd = native_module().ppdet_bn_act_train(
+            x, gamma, beta, mean, var, momentum, eps, act, LEAKY_SLOPE)
+        ctx.save_for_backward(x, gamma, beta, bmean, invstd)
+        ctx.act = act
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, gamma, beta, bmean, invstd = ctx.saved_tensor()
+        dx, dgamma, dbeta = native_module().ppdet_bn_act_train_grad(
+            x, gamma, beta, bmean, invstd, dy, ctx.act, LEAKY_SLOPE)
+        return ((None if x.stop_gradient else dx), (None if gamma.stop_gradient else dgamma),
+                (None if beta.stop_gradient else dbeta), None, None)
+
+
+def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
+                   act: Optional[str]) -> Optional[paddle.Tensor]:
+    """`act(norm(x))` for a `nn.BatchNorm2D` in NCHW with scale and shift, in one kernel.
+
+    Training mode uses batch statistics and updates the running ones (as Paddle does); eval
+    mode and `use_global_stats` use the running ones. Frozen statistics with a gradient to the
+    input (a frozen norm inside a trained block) stay on Paddle's operators.
+    """
+    if act not in ACT_CODES or not isinstance(norm, paddle.nn.BatchNorm2D):
+        return None
+    if norm._data_format != 'NCHW' or norm.weight is None or norm.bias is None:
+        return None
+    if len(x.shape) != 4 or not _applies(x, norm.weight):
+        return None
+    code = ACT_CODES[act]
+    mod = native_module()
+    global_stats = (not norm.training) or bool(norm._use_global_stats)
+    if global_stats:
+        if _needs_grad(x, norm.weight, norm.bias):
+            return None
+        return mod.ppdet_bn_act_infer(x, norm.weight, norm.bias, norm._mean, norm._variance,
+                                      float(norm._epsilon), code, LEAKY_SLOPE)
+    if _needs_grad(x, norm.weight, norm.bias):
+        return _BnActTrain.apply(x, norm.weight, norm.bias, norm._mean, norm._variance,
+                                 float(norm._momentum), float(norm._epsilon), code)
+    y, _, _ = mod.ppdet_bn_act_train(x, norm.weight, norm.bias, norm._mean, norm._variance,
+                                     float(norm._momentum), float(norm._epsilon), code,
+                                     LEAKY_SLOPE)
+    return y
