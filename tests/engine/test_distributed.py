@@ -55,8 +55,10 @@ def test_two_processes_match_one_process_with_the_global_batch(tmp_path):
     double = _train(tmp_path / 'double', per_process_batch=2, nproc=2)
     assert single.keys() == double.keys()
     for name, a in single.items():
-        # summation order differs between one and two processes: float32 round-off only
-        np.testing.assert_allclose(double[name], a, rtol=1e-3, atol=1e-5, err_msg=name)
+        # summation order differs between one and two processes: float32 round-off only,
+        # measured against the tensor's scale (a wrong split differs by more than 1)
+        scale = max(float(np.abs(a).max()), 1e-3)
+        assert float(np.abs(double[name] - a).max()) <= 1e-4 * scale, name
     initial = _initial_weights()
     norm = ('_mean', '_variance', 'norm.weight', 'norm.bias')
     trained = [k for k in single if not k.endswith(norm)]

@@ -118,12 +118,15 @@ def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
 
     Training mode uses batch statistics and updates the running ones (as Paddle does); eval
     mode and `use_global_stats` use the running ones. Frozen statistics with a gradient to the
-    input (a frozen norm inside a trained block) stay on Paddle's operators.
+    input (a frozen norm inside a trained block) and norms with forward hooks stay on Paddle's
+    operators.
     """
     if act not in ACT_CODES or not isinstance(norm, paddle.nn.BatchNorm2D):
         return None
     if norm._data_format != 'NCHW' or norm.weight is None or norm.bias is None:
         return None
+    if norm._forward_pre_hooks or norm._forward_post_hooks:
+        return None  # the kernel would bypass them (freezing keeps a norm in eval this way)
     if len(x.shape) != 4 or not _applies(x, norm.weight):
         return None
     code = ACT_CODES[act]

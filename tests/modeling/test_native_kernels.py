@@ -1,0 +1,174 @@
+"""Native CPU kernels against Paddle's own operators: outputs, every gradient, BatchNorm running
+statistics, and the fallback when the kernels are off. Shapes are small but cover strides,
+dilation, asymmetric borders, one-row strips and every activation."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+import pytest
+
+from ppdet.modeling.layers.conv_norm import ConvBNLayer, activation
+from ppdet.modeling.native import build, ops
+
+pytestmark = pytest.mark.skipif(build.native_module() is None,
+                                reason=f'native kernels not built here: {build.status()}')
+
+
+def _rel(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
+
+
+def _pair(shape, seed):
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(shape).astype('float32')
+    a, b = paddle.to_tensor(v), paddle.to_tensor(v)
+    a.stop_gradient = b.stop_gradient = False
+    return a, b
+
+
+CONV_CASES = [  # (N, C, K, H, W, k, stride, pad, dilation)
+    (2, 3, 8, 17, 13, 3, 1, 1, 1),
+    (2, 5, 7, 16, 16, 3, 2, 1, 1),
+    (1, 4, 6, 15, 11, 3, 1, 2, 2),
+    (2, 6, 4, 9, 9, 5, 1, 2, 1),
+    (1, 3, 5, 8, 8, 3, 1, 0, 1),
+    (2, 4, 4, 7, 7, 1, 2, 0, 1),
+]
+
+
+@pytest.mark.skipif(not build.has_conv(), reason='no BLAS for the native conv here')
+@pytest.mark.parametrize('case', CONV_CASES)
+@pytest.mark.parametrize('strip_bytes', [1, 1 << 30])  # one output row per strip / whole image
+def test_strip_conv_matches_paddle(case, strip_bytes, monkeypatch):
+    n, c, k, h, w, ks, s, p, d = case
+    monkeypatch.setattr(ops, 'STRIP_BYTES', strip_bytes)
+    monkeypatch.setattr(ops, 'MIN_STRIP_COLS', 1)
+    xa, xb = _pair([n, c, h, w], 0)
+    wa, wb = _pair([k, c, ks, ks], 1)
+    ref = F.conv2d(xa, wa, stride=s, padding=p, dilation=d)
+    got = ops.conv2d(xb, wb, [s, s], [p, p, p, p], [d, d], ref.shape[3])
+    assert got is not None
+    # forward: same dot products in the same order as Paddle's im2col + GEMM
+    np.testing.assert_array_equal(got.numpy(), ref.numpy())
+    dy = paddle.to_tensor(np.random.default_rng(2).standard_normal(ref.shape).astype('float32'))
+    ref.backward(dy)
+    got.backward(dy)
+    assert _rel(xb.grad.numpy(), xa.grad.numpy()) < 1e-5
+    assert _rel(wb.grad.numpy(), wa.grad.numpy()) < 1e-5
+
+
+@pytest.mark.parametrize('case', [(2, 6, 11, 9, 3, 1, 1, 1), (2, 4, 10, 13, 3, 2, 1, 1),
+                                  (1, 3, 12, 12, 3, 1, 2, 2), (2, 5, 8, 7, 5, 2, 2, 1)])
+def test_depthwise_conv_matches_paddle(case):
+    n, c, h, w, ks, s, p, d = case
+    xa, xb = _pair([n, c, h, w], 3)
+    wa, wb = _pair([c, 1, ks, ks], 4)
+    ref = F.conv2d(xa, wa, stride=s, padding=p, dilation=d, groups=c)
+    got = ops.depthwise_conv2d(xb, wb, [s, s], [p, p, p, p], [d, d])
+    assert list(got.shape) == list(ref.shape)
+    assert _rel(got.numpy(), ref.numpy()) < 1e-6
+    dy = paddle.to_tensor(np.random.default_rng(5).standard_normal(ref.shape).astype('float32'))
+    ref.backward(dy)
+    got.backward(dy)
+    assert _rel(xb.grad.numpy(), xa.grad.numpy()) < 1e-6
+    assert _rel(wb.grad.numpy(), wa.grad.numpy()) < 1e-5
+
+
+def _norm_pair(c):
+    rng = np.random.default_rng(6)
+    gamma = rng.uniform(0.5, 1.5, c).astype('float32')
+    beta = (rng.standard_normal(c) * 0.5).astype('float32')
+    norms = [paddle.nn.BatchNorm2D(c) for _ in range(2)]
+    for bn in norms:
+        bn.weight.set_value(gamma)
+        bn.bias.set_value(beta)
+    return norms
+
+
+@pytest.mark.parametrize('act', [None, 'relu', 'leaky', 'relu6'])
+def test_batch_norm_act_training_matches_paddle(act):
+    ref_bn, nat_bn = _norm_pair(5)
+    for step in range(2):  # the second step starts from updated running statistics
+        xa, xb = _pair([2, 5, 6, 7], 10 + step)
+        with paddle.no_grad():  # a large mean and spread, values on both sides of 0 and 6
+            xa.set_value(xa * 4 + 3)
+            xb.set_value(xb * 4 + 3)
+        ref = activation(ref_bn(xa), act)
+        got = ops.batch_norm_act(xb, nat_bn, act)
+        assert _rel(got.numpy(), ref.numpy()) < 1e-5
+        dy = paddle.to_tensor(np.random.default_rng(20 + step).standard_normal(
+            ref.shape).astype('float32'))
+        ref.backward(dy)
+        got.backward(dy)
+        assert _rel(xb.grad.numpy(), xa.grad.numpy()) < 1e-5
+        assert _rel(nat_bn.weight.grad.numpy(), ref_bn.weight.grad.numpy()) < 1e-5
+        assert _rel(nat_bn.bias.grad.numpy(), ref_bn.bias.grad.numpy()) < 1e-5
+        assert _rel(nat_bn._mean.numpy(), ref_bn._mean.numpy()) < 1e-6
+        assert _rel(nat_bn._variance.numpy(), ref_bn._variance.numpy()) < 1e-6
+
+
+@pytest.mark.parametrize('act', [None, 'relu', 'leaky', 'relu6'])
+def test_batch_norm_act_eval_matches_paddle(act):
+    ref_bn, nat_bn = _norm_pair(4)
+    for bn in (ref_bn, nat_bn):
+        bn._mean.set_value(np.array([0.5, -1, 2, 0], 'float32'))
+        bn._variance.set_value(np.array([1, 0.25, 4, 2], 'float32'))
+        bn.eval()
+    x = paddle.to_tensor(np.random.default_rng(7).standard_normal([1, 4, 5, 5]).astype(
+        'float32') * 5)
+    with paddle.no_grad():
+        assert _rel(ops.batch_norm_act(x, nat_bn, act).numpy(),
+                    activation(ref_bn(x), act).numpy()) < 1e-6
+
+
+def test_frozen_norm_with_input_gradient_stays_on_paddle():
+    bn = paddle.nn.BatchNorm2D(3, use_global_stats=True)
+    x = paddle.randn([1, 3, 4, 4])
+    x.stop_gradient = False
+    assert ops.batch_norm_act(x, bn, 'relu') is None
+
+
+def test_conv_bn_layer_trains_the_same_with_and_without_kernels(monkeypatch):
+    """A ConvBNLayer stepped by SGD with native kernels tracks the one on Paddle's ops."""
+    paddle.seed(0)
+    layers = [ConvBNLayer(3, 8, 3, stride=2), ConvBNLayer(3, 8, 3, stride=2)]
+    layers[1].set_state_dict(layers[0].state_dict())
+    x = paddle.to_tensor(np.random.default_rng(8).standard_normal([2, 3, 16, 16]).astype(
+        'float32'))
+    outs = []
+    for i, layer in enumerate(layers):
+        if i == 1:
+            monkeypatch.setenv('PPDET_NATIVE', '0')
+        opt = paddle.optimizer.SGD(0.1, parameters=layer.parameters())
+        for _ in range(3):
+            loss = (layer(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            opt.clear_grad()
+        outs.append({k: v.numpy() for k, v in layer.state_dict().items()})
+    for k in outs[0]:
+        assert _rel(outs[0][k], outs[1][k]) < 1e-4, k
+
+
+def test_switch_off_reports_and_uses_paddle():
+    code = ('from ppdet.modeling.native import build, ops; import paddle; '
+            'print(build.status()); '
+            'print(ops.depthwise_conv2d(paddle.ones([1,2,4,4]), paddle.ones([2,1,3,3]), '
+            '[1,1], [1,1,1,1], [1,1]))')
+    env = dict(os.environ, PPDET_NATIVE='0')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ['native kernels off (PPDET_NATIVE=0)', 'None']
+
+
+def test_cache_key_changes_with_sources(tmp_path, monkeypatch):
+    a = build.cache_dir(['bn_act.cc'])
+    b = build.cache_dir(['bn_act.cc', 'depthwise.cc'])
+    monkeypatch.setenv('PPDET_NATIVE_CACHE', str(tmp_path))
+    c = build.cache_dir(['bn_act.cc'])
+    assert a != b and c.startswith(str(tmp_path)) and os.path.basename(c) == os.path.basename(a)
