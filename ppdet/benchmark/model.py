@@ -5,7 +5,9 @@
 Protocol (the one of reference/bench.json): one thread (OMP_NUM_THREADS=1, set before Paddle is
 imported when this module is loaded by tools/benchmark.py; `paddle.set_num_threads`-like control
 does not exist in Paddle, so an already-imported Paddle keeps its thread count and we say so),
-random weights with a fixed seed, median of `--runs` runs after one warm-up.
+random weights with a fixed seed, median of `--runs` runs after one warm-up. The native CPU
+kernels (ppdet.modeling.native) run when built, as in training; the second header line says which
+ran, and `PPDET_NATIVE=0` measures on Paddle's operators alone.
 - infer: eval mode, batch 1, `image` already resized/normalised, post-processing included;
 - train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image, boxes and
   targets made by the reader's own box operators (NormalizeBox, PadBox, BboxXYXY2XYWH,
@@ -151,7 +153,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     res = _measure(cfg, args.size, args.runs, args.only)
     ref = _reference(args.reference, args.config, args.size)
+    from ppdet.modeling.native import status
+    kernels = status()
     print(f'{args.config} @ {args.size}px, OMP_NUM_THREADS={threads}, median of {args.runs}')
+    print(kernels)
     print(f'{"phase":<8}{"ours (s)":>10}{"min":>8}{"max":>8}{"ref (s)":>10}{"ratio":>8}')
     rows: List[Dict[str, Any]] = []
     for phase, r in res.items():
@@ -163,5 +168,6 @@ def run(args: argparse.Namespace) -> int:
         rows.append({'phase': phase, 'ours': r, 'reference': ref_s, 'ratio': ratio})
     if args.json:
         Path(args.json).write_text(json.dumps({'config': args.config, 'size': args.size,
-                                               'threads': threads, 'results': rows}, indent=1))
+                                               'threads': threads, 'kernels': kernels,
+                                               'results': rows}, indent=1))
     return 0

@@ -108,6 +108,9 @@ def _build() -> ModuleType:
     target = cache_dir(sources)
     os.makedirs(target, exist_ok=True)
     ldflags = [f'-L{blas}', '-l:libmklml_intel.so', f'-Wl,-rpath,{blas}'] if blas else []
+    if not os.path.exists(os.path.join(target, 'ppdet_native')):
+        print(f'ppdet: building the native CPU kernels once for this machine into {target} '
+              '(about 20 s)', file=sys.stderr, flush=True)
     with _file_lock(os.path.join(target, '.lock')), _quiet():
         from paddle.utils import cpp_extension
         module = cpp_extension.load(

@@ -23,9 +23,12 @@ MIN_STRIP_COLS = 512
 
 
 def _applies(*tensors: paddle.Tensor) -> bool:
-    if not paddle.in_dynamic_mode() or native_module() is None:
+    """Dynamic mode, float32 CPU tensors, kernels built (checked last: a GPU run never builds)."""
+    if not paddle.in_dynamic_mode():
         return False
-    return all(t.dtype == paddle.float32 and t.place.is_cpu_place() for t in tensors)
+    if not all(t.dtype == paddle.float32 and t.place.is_cpu_place() for t in tensors):
+        return False
+    return native_module() is not None
 
 
 def _needs_grad(*tensors: paddle.Tensor) -> bool:
