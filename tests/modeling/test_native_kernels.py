@@ -172,3 +172,14 @@ def test_cache_key_changes_with_sources(tmp_path, monkeypatch):
     monkeypatch.setenv('PPDET_NATIVE_CACHE', str(tmp_path))
     c = build.cache_dir(['bn_act.cc'])
     assert a != b and c.startswith(str(tmp_path)) and os.path.basename(c) == os.path.basename(a)
+
+
+def test_strided_views_are_read_as_their_values():
+    base = paddle.to_tensor(np.random.default_rng(9).standard_normal([1, 3, 10, 8]).astype(
+        'float32'))
+    x = base.transpose([0, 1, 3, 2])  # a view with strides on Paddle 3
+    w = paddle.to_tensor(np.random.default_rng(10).standard_normal([3, 1, 3, 3]).astype(
+        'float32'))
+    ref = F.conv2d(x.contiguous(), w, padding=1, groups=3)
+    got = ops.depthwise_conv2d(x, w, [1, 1], [1, 1, 1, 1], [1, 1])
+    assert _rel(got.numpy(), ref.numpy()) < 1e-6

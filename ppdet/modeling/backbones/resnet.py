@@ -21,7 +21,8 @@ from paddle.vision.ops import DeformConv2D
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
-from ppdet.modeling.layers.conv_norm import activation, freeze_layer, make_norm
+from ppdet.modeling.layers.conv_norm import freeze_layer, make_norm, norm_activation
+from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.shape_spec import ShapeSpec
 
 __all__ = ['ResNet', 'ConvNormLayer', 'BottleNeck', 'BasicBlock', 'Res5Head']
@@ -46,15 +47,15 @@ class ConvNormLayer(nn.Layer):
         if dcn_v2:
             self.offset_channel = 2 * filter_size ** 2
             self.mask_channel = filter_size ** 2
-            self.conv_offset = nn.Conv2D(ch_in, 3 * filter_size ** 2, filter_size, stride, pad,
+            self.conv_offset = Conv2D(ch_in, 3 * filter_size ** 2, filter_size, stride, pad,
                                          weight_attr=ParamAttr(initializer=Constant(0.)),
                                          bias_attr=ParamAttr(initializer=Constant(0.)))
             self.conv = DeformConv2D(ch_in, ch_out, filter_size, stride, pad, dilation=1,
                                      groups=groups, weight_attr=ParamAttr(learning_rate=lr),
                                      bias_attr=False)
         else:
-            self.conv = nn.Conv2D(ch_in, ch_out, filter_size, stride, pad, groups=groups,
-                                  weight_attr=ParamAttr(learning_rate=lr), bias_attr=False)
+            self.conv = Conv2D(ch_in, ch_out, filter_size, stride, pad, groups=groups,
+                               weight_attr=ParamAttr(learning_rate=lr), bias_attr=False)
         self.norm = make_norm(ch_out, norm_type, norm_decay, freeze_norm, lr)
 
     def forward(self, x):
@@ -64,7 +65,7 @@ class ConvNormLayer(nn.Layer):
             out = self.conv(x, offset, mask=F.sigmoid(mask))
         else:
             out = self.conv(x)
-        return activation(self.norm(out), self.act)
+        return norm_activation(self.norm, out, self.act)
 
 
 class SELayer(nn.Layer):

@@ -31,6 +31,11 @@ def _applies(*tensors: paddle.Tensor) -> bool:
     return native_module() is not None
 
 
+def _dense(t: paddle.Tensor) -> paddle.Tensor:
+    """The kernels index raw memory: strided views (slices with steps, transposes) are copied."""
+    return t if t.is_contiguous() else t.contiguous()
+
+
 def _needs_grad(*tensors: paddle.Tensor) -> bool:
     return paddle.is_grad_enabled() and any(not t.stop_gradient for t in tensors)
 
@@ -51,6 +56,7 @@ class _Conv(PyLayer):
     @staticmethod
     def backward(ctx, dy):
         x, w = ctx.saved_tensor()
+        dy = _dense(dy)
         mod = native_module()
         dx = None if x.stop_gradient else mod.ppdet_strip_conv_grad_input(x, w, dy, *ctx.attrs)
         dw = None if w.stop_gradient else mod.ppdet_strip_conv_grad_filter(x, w, dy, *ctx.attrs)
@@ -63,6 +69,7 @@ def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: Lis
     if not (has_conv() and _applies(x, weight)):
         return None
     attrs = (list(stride), list(pads), list(dilation), _strip_bytes(x.shape, weight.shape, out_w))
+    x, weight = _dense(x), _dense(weight)
     if _needs_grad(x, weight):
         return _Conv.apply(x, weight, attrs)
     return native_module().ppdet_strip_conv(x, weight, *attrs)
@@ -78,6 +85,7 @@ class _Depthwise(PyLayer):
     @staticmethod
     def backward(ctx, dy):
         x, w = ctx.saved_tensor()
+        dy = _dense(dy)
         mod = native_module()
         dx = (None if x.stop_gradient
               else mod.ppdet_depthwise_conv_grad_input(x, w, dy, *ctx.attrs))
@@ -92,6 +100,7 @@ def depthwise_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int],
     if not _applies(x, weight):
         return None
     attrs = (list(stride), list(pads), list(dilation))
+    x, weight = _dense(x), _dense(weight)
     if _needs_grad(x, weight):
         return _Depthwise.apply(x, weight, attrs)
     return native_module().ppdet_depthwise_conv(x, weight, *attrs)
@@ -109,6 +118,7 @@ class _BnActTrain(PyLayer):
     @staticmethod
     def backward(ctx, dy):
         x, gamma, beta, bmean, invstd = ctx.saved_tensor()
+        dy = _dense(dy)
         dx, dgamma, dbeta = native_module().ppdet_bn_act_train_grad(
             x, gamma, beta, bmean, invstd, dy, ctx.act, LEAKY_SLOPE)
         return ((None if x.stop_gradient else dx), (None if gamma.stop_gradient else dgamma),
@@ -134,6 +144,7 @@ def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
         return None
     code = ACT_CODES[act]
     mod = native_module()
+    x = _dense(x)
     global_stats = (not norm.training) or bool(norm._use_global_stats)
     if global_stats:
         if _needs_grad(x, norm.weight, norm.bias):
