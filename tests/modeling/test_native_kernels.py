@@ -37,6 +37,7 @@ CONV_CASES = [  # (N, C, K, H, W, k, stride, pad, dilation)
     (2, 6, 4, 9, 9, 5, 1, 2, 1),
     (1, 3, 5, 8, 8, 3, 1, 0, 1),
     (2, 4, 4, 7, 7, 1, 2, 0, 1),
+    (2, 4, 6, 5, 5, 1, 1, 0, 1),  # pointwise: the input is its own im2col
 ]
 
 
@@ -183,3 +184,21 @@ def test_strided_views_are_read_as_their_values():
     ref = F.conv2d(x.contiguous(), w, padding=1, groups=3)
     got = ops.depthwise_conv2d(x, w, [1, 1], [1, 1, 1, 1], [1, 1])
     assert _rel(got.numpy(), ref.numpy()) < 1e-6
+
+
+def test_failed_build_warns_once_and_models_use_paddle(tmp_path):
+    """No working compiler: one warning with the reason, then Paddle's operators."""
+    code = ('import warnings, paddle\n'
+            'from ppdet.modeling.native import build\n'
+            'from ppdet.modeling.layers.conv_norm import ConvBNLayer\n'
+            'with warnings.catch_warnings(record=True) as w:\n'
+            '    warnings.simplefilter("always")\n'
+            '    y = ConvBNLayer(3, 4, 3)(paddle.ones([1, 3, 8, 8]))\n'
+            '    y = ConvBNLayer(4, 4, 3)(y)\n'
+            'msgs = [str(x.message) for x in w if "native CPU kernels" in str(x.message)]\n'
+            'print(len(msgs), list(y.shape), build.native_module() is None)\n')
+    env = dict(os.environ, PPDET_NATIVE_CACHE=str(tmp_path), CC='/bin/false', CXX='/bin/false')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ['1', '[1,', '4,', '8,', '8]', 'True']

@@ -116,8 +116,30 @@ bool IsPointwise(const Geometry& g) {
          g.ho == g.h && g.wo == g.w;
 }
 
+// Calls body(n, r0, r1) for every image n and strip [r0, r1) of output rows. A pointwise conv
+// is one strip per image: its input is its own im2col.
+template <typename Body>
+void ForEachStrip(const Geometry& g, Body body) {
+  const int64_t rows = IsPointwise(g) ? g.ho : g.rows_per_strip;
+  for (int64_t n = 0; n < g.n; ++n) {
+    for (int64_t r0 = 0; r0 < g.ho; r0 += rows) body(n, r0, std::min(g.ho, r0 + rows));
+  }
+}
+
+// The strip's im2col matrix [ckk x (r1 - r0) * wo]: unfolded into `cols`, or the image itself.
+const float* Unfold(const Geometry& g, const float* xn, int64_t r0, int64_t r1, float* cols) {
+  if (IsPointwise(g)) return xn;
+  Im2Col(g, xn, r0, r1, cols);
+  return cols;
+}
+
+std::vector<float> StripBuffer(const Geometry& g) {
+  return std::vector<float>(IsPointwise(g) ? 0 : g.ckk() * g.rows_per_strip * g.wo);
+}
+
 }  // namespace
 
+// Y = W * im2col(X), strip by strip
 std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const paddle::Tensor& w,
                                              const std::vector<int>& strides,
                                              const std::vector<int>& pads,
@@ -129,23 +151,13 @@ std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const padd
   const float* wp = w.data<float>();
   float* yp = y.data<float>();
   const int64_t hw = g.ho * g.wo, ckk = g.ckk();
-  std::vector<float> cols(IsPointwise(g) ? 0 : ckk * g.rows_per_strip * g.wo);
-  for (int64_t n = 0; n < g.n; ++n) {
-    const float* xn = xp + n * g.c * g.h * g.w;
-    float* yn = yp + n * g.k * hw;
-    if (IsPointwise(g)) {
-      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, hw, ckk, 1.f, wp, ckk, xn, hw, 0.f,
-                  yn, hw);
-      continue;
-    }
-    for (int64_t r0 = 0; r0 < g.ho; r0 += g.rows_per_strip) {
-      const int64_t r1 = std::min(g.ho, r0 + g.rows_per_strip);
-      const int64_t s = (r1 - r0) * g.wo;
-      Im2Col(g, xn, r0, r1, cols.data());
-      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, cols.data(), s,
-                  0.f, yn + r0 * g.wo, hw);
-    }
-  }
+  std::vector<float> cols = StripBuffer(g);
+  ForEachStrip(g, [&](int64_t n, int64_t r0, int64_t r1) {
+    const int64_t s = (r1 - r0) * g.wo;
+    const float* b = Unfold(g, xp + n * g.c * g.h * g.w, r0, r1, cols.data());
+    cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, b, s, 0.f,
+                yp + n * g.k * hw + r0 * g.wo, hw);
+  });
   return {y};
 }
 
@@ -163,23 +175,13 @@ std::vector<paddle::Tensor> StripConvGradFilter(const paddle::Tensor& x, const p
   float* dwp = dw.data<float>();
   const int64_t hw = g.ho * g.wo, ckk = g.ckk();
   std::memset(dwp, 0, g.k * ckk * sizeof(float));
-  std::vector<float> cols(IsPointwise(g) ? 0 : ckk * g.rows_per_strip * g.wo);
-  for (int64_t n = 0; n < g.n; ++n) {
-    const float* xn = xp + n * g.c * g.h * g.w;
-    const float* dyn = dyp + n * g.k * hw;
-    if (IsPointwise(g)) {
-      cblas_sgemm(kRowMajor, kNoTrans, kTrans, g.k, ckk, hw, 1.f, dyn, hw, xn, hw, 1.f, dwp,
-                  ckk);
-      continue;
-    }
-    for (int64_t r0 = 0; r0 < g.ho; r0 += g.rows_per_strip) {
-      const int64_t r1 = std::min(g.ho, r0 + g.rows_per_strip);
-      const int64_t s = (r1 - r0) * g.wo;
-      Im2Col(g, xn, r0, r1, cols.data());
-      cblas_sgemm(kRowMajor, kNoTrans, kTrans, g.k, ckk, s, 1.f, dyn + r0 * g.wo, hw,
-                  cols.data(), s, 1.f, dwp, ckk);
-    }
-  }
+  std::vector<float> cols = StripBuffer(g);
+  ForEachStrip(g, [&](int64_t n, int64_t r0, int64_t r1) {
+    const int64_t s = (r1 - r0) * g.wo;
+    const float* b = Unfold(g, xp + n * g.c * g.h * g.w, r0, r1, cols.data());
+    cblas_sgemm(kRowMajor, kNoTrans, kTrans, g.k, ckk, s, 1.f, dyp + n * g.k * hw + r0 * g.wo,
+                hw, b, s, 1.f, dwp, ckk);
+  });
   return {dw};
 }
 
@@ -196,24 +198,16 @@ std::vector<paddle::Tensor> StripConvGradInput(const paddle::Tensor& x, const pa
   const float* dyp = dy.data<float>();
   float* dxp = dx.data<float>();
   const int64_t hw = g.ho * g.wo, ckk = g.ckk(), chw = g.c * g.h * g.w;
-  std::vector<float> cols(IsPointwise(g) ? 0 : ckk * g.rows_per_strip * g.wo);
-  for (int64_t n = 0; n < g.n; ++n) {
-    const float* dyn = dyp + n * g.k * hw;
-    float* dxn = dxp + n * chw;
-    if (IsPointwise(g)) {
-      cblas_sgemm(kRowMajor, kTrans, kNoTrans, ckk, hw, g.k, 1.f, wp, ckk, dyn, hw, 0.f, dxn,
-                  hw);
-      continue;
-    }
-    std::memset(dxn, 0, chw * sizeof(float));
-    for (int64_t r0 = 0; r0 < g.ho; r0 += g.rows_per_strip) {
-      const int64_t r1 = std::min(g.ho, r0 + g.rows_per_strip);
-      const int64_t s = (r1 - r0) * g.wo;
-      cblas_sgemm(kRowMajor, kTrans, kNoTrans, ckk, s, g.k, 1.f, wp, ckk, dyn + r0 * g.wo, hw,
-                  0.f, cols.data(), s);
-      Col2ImAdd(g, cols.data(), r0, r1, dxn);
-    }
-  }
+  const bool pointwise = IsPointwise(g);
+  if (!pointwise) std::memset(dxp, 0, g.n * chw * sizeof(float));
+  std::vector<float> cols = StripBuffer(g);
+  ForEachStrip(g, [&](int64_t n, int64_t r0, int64_t r1) {
+    const int64_t s = (r1 - r0) * g.wo;
+    float* out = pointwise ? dxp + n * chw : cols.data();
+    cblas_sgemm(kRowMajor, kTrans, kNoTrans, ckk, s, g.k, 1.f, wp, ckk,
+                dyp + n * g.k * hw + r0 * g.wo, hw, 0.f, out, s);
+    if (!pointwise) Col2ImAdd(g, cols.data(), r0, r1, dxp + n * chw);
+  });
   return {dx};
 }
 

@@ -46,21 +46,32 @@ def _strip_bytes(x_shape: Sequence[int], w_shape: Sequence[int], out_w: int) -> 
     return max(STRIP_BYTES, row * rows_min)
 
 
-class _Conv(PyLayer):
+class _ConvFunction(PyLayer):
+    """A native conv `op` (forward) with `op`_grad_input / `op`_grad_filter as its backward."""
+
     @staticmethod
-    def forward(ctx, x, w, attrs):
+    def forward(ctx, x, w, op, attrs):
         ctx.save_for_backward(x, w)
-        ctx.attrs = attrs
-        return native_module().ppdet_strip_conv(x, w, *attrs)
+        ctx.op, ctx.attrs = op, attrs
+        return getattr(native_module(), op)(x, w, *attrs)
 
     @staticmethod
     def backward(ctx, dy):
         x, w = ctx.saved_tensor()
         dy = _dense(dy)
         mod = native_module()
-        dx = None if x.stop_gradient else mod.ppdet_strip_conv_grad_input(x, w, dy, *ctx.attrs)
-        dw = None if w.stop_gradient else mod.ppdet_strip_conv_grad_filter(x, w, dy, *ctx.attrs)
+        dx = None if x.stop_gradient else getattr(mod, ctx.op + '_grad_input')(x, w, dy,
+                                                                               *ctx.attrs)
+        dw = None if w.stop_gradient else getattr(mod, ctx.op + '_grad_filter')(x, w, dy,
+                                                                                *ctx.attrs)
         return dx, dw
+
+
+def _run_conv(op: str, x: paddle.Tensor, weight: paddle.Tensor, attrs: tuple) -> paddle.Tensor:
+    x, weight = _dense(x), _dense(weight)
+    if _needs_grad(x, weight):
+        return _ConvFunction.apply(x, weight, op, attrs)
+    return getattr(native_module(), op)(x, weight, *attrs)
 
 
 def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: List[int],
@@ -69,29 +80,7 @@ def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: Lis
     if not (has_conv() and _applies(x, weight)):
         return None
     attrs = (list(stride), list(pads), list(dilation), _strip_bytes(x.shape, weight.shape, out_w))
-    x, weight = _dense(x), _dense(weight)
-    if _needs_grad(x, weight):
-        return _Conv.apply(x, weight, attrs)
-    return native_module().ppdet_strip_conv(x, weight, *attrs)
-
-
-class _Depthwise(PyLayer):
-    @staticmethod
-    def forward(ctx, x, w, attrs):
-        ctx.save_for_backward(x, w)
-        ctx.attrs = attrs
-        return native_module().ppdet_depthwise_conv(x, w, *attrs)
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, w = ctx.saved_tensor()
-        dy = _dense(dy)
-        mod = native_module()
-        dx = (None if x.stop_gradient
-              else mod.ppdet_depthwise_conv_grad_input(x, w, dy, *ctx.attrs))
-        dw = (None if w.stop_gradient
-              else mod.ppdet_depthwise_conv_grad_filter(x, w, dy, *ctx.attrs))
-        return dx, dw
+    return _run_conv('ppdet_strip_conv', x, weight, attrs)
 
 
 def depthwise_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int],
@@ -99,11 +88,8 @@ def depthwise_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int],
     """Depthwise (one filter per channel) NCHW conv without bias."""
     if not _applies(x, weight):
         return None
-    attrs = (list(stride), list(pads), list(dilation))
-    x, weight = _dense(x), _dense(weight)
-    if _needs_grad(x, weight):
-        return _Depthwise.apply(x, weight, attrs)
-    return native_module().ppdet_depthwise_conv(x, weight, *attrs)
+    return _run_conv('ppdet_depthwise_conv', x, weight,
+                     (list(stride), list(pads), list(dilation)))
 
 
 class _BnActTrain(PyLayer):
