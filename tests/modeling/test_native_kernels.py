@@ -202,3 +202,29 @@ def test_failed_build_warns_once_and_models_use_paddle(tmp_path):
                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ['1', '[1,', '4,', '8,', '8]', 'True']
+
+
+@pytest.mark.skipif(not build.has_conv(), reason='no BLAS for the native conv here')
+@pytest.mark.parametrize('act', [None, 'relu', 'leaky', 'relu6'])
+@pytest.mark.parametrize('ksize,stride', [(3, 1), (3, 2), (1, 1)])
+def test_fused_conv_norm_act_inference_equals_separate_kernels(act, ksize, stride):
+    from ppdet.modeling.layers.conv_norm import norm_activation
+    paddle.seed(1)
+    layer = ConvBNLayer(5, 6, ksize, stride=stride, act=act)
+    bn = layer.batch_norm
+    rng = np.random.default_rng(11)
+    bn._mean.set_value(rng.standard_normal(6).astype('float32'))
+    bn._variance.set_value(rng.uniform(0.5, 2, 6).astype('float32'))
+    layer.eval()
+    x = paddle.to_tensor(rng.standard_normal([2, 5, 9, 11]).astype('float32'))
+    with paddle.no_grad():
+        fused = layer.conv.forward_norm_act(x, bn, act)
+        separate = norm_activation(bn, layer.conv(x), act)
+        paddle_ops = activation(bn(F.conv2d(x, layer.conv.weight, stride=stride,
+                                            padding=ksize // 2)), act)
+    assert fused is not None
+    np.testing.assert_array_equal(fused.numpy(), separate.numpy())
+    assert _rel(fused.numpy(), paddle_ops.numpy()) < 1e-6
+    layer.train()  # batch statistics: no fused inference kernel
+    with paddle.no_grad():
+        assert layer.conv.forward_norm_act(x, bn, act) is None

@@ -21,7 +21,7 @@ from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
-from ppdet.modeling.layers.conv_norm import make_norm, norm_activation
+from ppdet.modeling.layers.conv_norm import conv_norm_activation, make_norm
 from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.shape_spec import ShapeSpec
 
@@ -68,7 +68,7 @@ class _ConvBN(nn.Layer):
         self.act = act
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return norm_activation(self._batch_norm, self._conv(x), self.act)
+        return conv_norm_activation(self._conv, self._batch_norm, x, self.act)
 
 
 class _DepthwiseSeparable(nn.Layer):

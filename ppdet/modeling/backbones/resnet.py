@@ -21,7 +21,8 @@ from paddle.vision.ops import DeformConv2D
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
-from ppdet.modeling.layers.conv_norm import freeze_layer, make_norm, norm_activation
+from ppdet.modeling.layers.conv_norm import (conv_norm_activation, freeze_layer, make_norm,
+                                              norm_activation)
 from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.shape_spec import ShapeSpec
 
@@ -63,9 +64,8 @@ class ConvNormLayer(nn.Layer):
             offset, mask = paddle.split(self.conv_offset(x),
                                         [self.offset_channel, self.mask_channel], axis=1)
             out = self.conv(x, offset, mask=F.sigmoid(mask))
-        else:
-            out = self.conv(x)
-        return norm_activation(self.norm, out, self.act)
+            return norm_activation(self.norm, out, self.act)
+        return conv_norm_activation(self.conv, self.norm, x, self.act)
 
 
 class SELayer(nn.Layer):

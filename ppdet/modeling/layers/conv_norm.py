@@ -104,6 +104,17 @@ def norm_activation(norm: nn.Layer, x: paddle.Tensor, act: Optional[str]) -> pad
     return y
 
 
+def conv_norm_activation(conv: nn.Layer, norm: nn.Layer, x: paddle.Tensor,
+                         act: Optional[str]) -> paddle.Tensor:
+    """`act(norm(conv(x)))`: one fused native kernel for inference when it applies
+    (`Conv2D.forward_norm_act`), else `norm_activation(norm, conv(x), act)`."""
+    fused = getattr(conv, 'forward_norm_act', None)
+    y = fused(x, norm, act) if fused is not None else None
+    if y is None:
+        y = norm_activation(norm, conv(x), act)
+    return y
+
+
 class ConvBNLayer(nn.Layer):
     """Conv2D without bias -> BatchNorm -> activation; sub-layers `conv` and `batch_norm`.
 
@@ -125,4 +136,4 @@ class ConvBNLayer(nn.Layer):
         self.act = act
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return norm_activation(self.batch_norm, self.conv(x), self.act)
+        return conv_norm_activation(self.conv, self.batch_norm, x, self.act)

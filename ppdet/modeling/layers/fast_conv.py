@@ -21,7 +21,7 @@ non-NCHW layouts, other padding modes and static graphs use nn.Conv2D's forward 
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import paddle
 import paddle.nn as nn
@@ -142,6 +142,20 @@ class Conv2D(nn.Conv2D):
     With the native CPU kernels (ppdet.modeling.native) dense convolutions that need an
     im2col run strip-wise forward and backward, and depthwise ones run a direct loop.
     """
+
+    def _plain(self, x: paddle.Tensor) -> bool:
+        return (paddle.in_dynamic_mode() and self._data_format == 'NCHW'
+                and self._padding_mode == 'zeros' and self._padding_algorithm == 'EXPLICIT'
+                and len(x.shape) == 4
+                and not (self._forward_pre_hooks or self._forward_post_hooks))
+
+    def forward_norm_act(self, x: paddle.Tensor, norm: nn.Layer, act: Optional[str]):
+        """`act(norm(self(x)))` in one native kernel when inferring, else None."""
+        if self.bias is not None or self._groups != 1 or not self._plain(x):
+            return None
+        _, w_out = _out_hw(self, x.shape)
+        return native_ops.conv2d_bn_act_infer(x, self.weight, norm, act, self._stride,
+                                              _pads(self), self._dilation, w_out)
 
     def _native(self, x: paddle.Tensor):
         if self._padding_algorithm != 'EXPLICIT' or len(x.shape) != 4:

@@ -9,18 +9,10 @@
 #include <cmath>
 #include <vector>
 
+#include "affine_act.h"
 #include "paddle/extension.h"
 
 namespace {
-
-inline float Act(float z, int act, float alpha) {
-  switch (act) {
-    case 1: return z > 0.f ? z : 0.f;
-    case 2: return z > 0.f ? z : z * alpha;
-    case 3: return z > 0.f ? (z < 6.f ? z : 6.f) : 0.f;
-    default: return z;
-  }
-}
 
 // derivative of the activation at pre-activation z, as Paddle's grad kernels define it
 inline float ActGrad(float z, int act, float alpha) {
@@ -32,33 +24,11 @@ inline float ActGrad(float z, int act, float alpha) {
   }
 }
 
-// y = act((x - mu) * a + b) over one channel of all images (centred first: no cancellation
-// when the mean is large against the spread)
+// y = act((x - mu) * a + b) over one channel of all images
 void ScaleShiftAct(const float* x, float mj, float aj, float bj, int64_t n, int64_t c,
                    int64_t hw, int64_t j, int act, float alpha, float* y) {
   for (int64_t i = 0; i < n; ++i) {
-    const float* xs = x + (i * c + j) * hw;
-    float* ys = y + (i * c + j) * hw;
-    switch (act) {
-      case 1:
-#pragma omp simd
-        for (int64_t k = 0; k < hw; ++k) { float z = (xs[k] - mj) * aj + bj; ys[k] = z > 0.f ? z : 0.f; }
-        break;
-      case 2:
-#pragma omp simd
-        for (int64_t k = 0; k < hw; ++k) { float z = (xs[k] - mj) * aj + bj; ys[k] = z > 0.f ? z : z * alpha; }
-        break;
-      case 3:
-#pragma omp simd
-        for (int64_t k = 0; k < hw; ++k) {
-          float z = (xs[k] - mj) * aj + bj;
-          ys[k] = z > 0.f ? (z < 6.f ? z : 6.f) : 0.f;
-        }
-        break;
-      default:
-#pragma omp simd
-        for (int64_t k = 0; k < hw; ++k) ys[k] = (xs[k] - mj) * aj + bj;
-    }
+    AffineActRow(x + (i * c + j) * hw, hw, mj, aj, bj, act, alpha, y + (i * c + j) * hw);
   }
 }
 

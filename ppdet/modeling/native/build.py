@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # conv2d.cc needs a CBLAS sgemm: the MKL library that the x86 Paddle wheels ship in paddle/libs
 SOURCES_ALWAYS = ['bn_act.cc', 'depthwise.cc']
 SOURCES_BLAS = ['conv2d.cc']
+HEADERS = ['affine_act.h']
 CXX_FLAGS = ['-O3', '-march=native', '-fopenmp-simd', '-ffp-contract=off', '-std=c++17']
 
 _lock = threading.Lock()
@@ -61,7 +62,7 @@ def _cpu_flags() -> str:
 def cache_dir(sources: List[str]) -> str:
     import paddle
     h = hashlib.sha256()
-    for name in sources:
+    for name in list(sources) + HEADERS:
         with open(os.path.join(HERE, name), 'rb') as f:
             h.update(name.encode() + b'\0' + f.read())
     h.update(' '.join(CXX_FLAGS).encode())

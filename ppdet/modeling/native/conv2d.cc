@@ -6,9 +6,11 @@
 // unfolds the whole image again for the filter gradient and folds a whole-image column
 // buffer for the input gradient. Here every phase works strip by strip.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "affine_act.h"
 #include "paddle/extension.h"
 
 extern "C" void cblas_sgemm(int layout, int trans_a, int trans_b, int m, int n, int k,
@@ -161,6 +163,39 @@ std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const padd
   return {y};
 }
 
+// Inference: act(BatchNorm(W * im2col(X))) with running statistics, each strip's output
+// normalised while it is still in cache instead of in a second pass over the whole map.
+std::vector<paddle::Tensor> StripConvBnActInfer(
+    const paddle::Tensor& x, const paddle::Tensor& w, const paddle::Tensor& gamma,
+    const paddle::Tensor& beta, const paddle::Tensor& mean, const paddle::Tensor& var,
+    const std::vector<int>& strides, const std::vector<int>& pads,
+    const std::vector<int>& dilations, int64_t strip_bytes, float epsilon, int act,
+    float alpha) {
+  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  auto y = paddle::empty({g.n, g.k, g.ho, g.wo}, paddle::DataType::FLOAT32, x.place());
+  const float* xp = x.data<float>();
+  const float* wp = w.data<float>();
+  const float* gp = gamma.data<float>();
+  const float* bp = beta.data<float>();
+  const float* mp = mean.data<float>();
+  const float* vp = var.data<float>();
+  float* yp = y.data<float>();
+  const int64_t hw = g.ho * g.wo, ckk = g.ckk();
+  std::vector<float> scale(g.k);
+  for (int64_t k = 0; k < g.k; ++k) scale[k] = gp[k] / std::sqrt(vp[k] + epsilon);
+  std::vector<float> cols = StripBuffer(g);
+  ForEachStrip(g, [&](int64_t n, int64_t r0, int64_t r1) {
+    const int64_t s = (r1 - r0) * g.wo;
+    const float* b = Unfold(g, xp + n * g.c * g.h * g.w, r0, r1, cols.data());
+    float* out = yp + n * g.k * hw + r0 * g.wo;
+    cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, b, s, 0.f, out, hw);
+    for (int64_t k = 0; k < g.k; ++k) {
+      AffineActRow(out + k * hw, s, mp[k], scale[k], bp[k], act, alpha, out + k * hw);
+    }
+  });
+  return {y};
+}
+
 // dW = sum over images and strips of dY_strip * cols_strip^T
 std::vector<paddle::Tensor> StripConvGradFilter(const paddle::Tensor& x, const paddle::Tensor& w,
                                                 const paddle::Tensor& dy,
@@ -220,6 +255,14 @@ PD_BUILD_OP(ppdet_strip_conv)
     .Outputs({"Y"})
     .Attrs(PPDET_CONV_ATTRS)
     .SetKernelFn(PD_KERNEL(StripConvForward));
+
+PD_BUILD_OP(ppdet_strip_conv_bn_act_infer)
+    .Inputs({"X", "W", "Gamma", "Beta", "Mean", "Var"})
+    .Outputs({"Y"})
+    .Attrs({"strides: std::vector<int>", "pads: std::vector<int>",
+            "dilations: std::vector<int>", "strip_bytes: int64_t", "epsilon: float", "act: int",
+            "alpha: float"})
+    .SetKernelFn(PD_KERNEL(StripConvBnActInfer));
 
 PD_BUILD_OP(ppdet_strip_conv_grad_filter)
     .Inputs({"X", "W", "DY"})

@@ -111,6 +111,19 @@ class _BnActTrain(PyLayer):
                 (None if beta.stop_gradient else dbeta), None, None)
 
 
+def _plain_batch_norm(norm: paddle.nn.Layer, act: Optional[str]) -> bool:
+    """A BatchNorm2D in NCHW with scale and shift, no forward hooks (the kernels would bypass
+    them; freezing keeps a norm in eval mode through one), followed by a known activation."""
+    return (act in ACT_CODES and isinstance(norm, paddle.nn.BatchNorm2D)
+            and norm._data_format == 'NCHW' and norm.weight is not None
+            and norm.bias is not None
+            and not (norm._forward_pre_hooks or norm._forward_post_hooks))
+
+
+def _global_stats(norm: paddle.nn.Layer) -> bool:
+    return (not norm.training) or bool(norm._use_global_stats)
+
+
 def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
                    act: Optional[str]) -> Optional[paddle.Tensor]:
     """`act(norm(x))` for a `nn.BatchNorm2D` in NCHW with scale and shift, in one kernel.
@@ -120,19 +133,12 @@ def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
     input (a frozen norm inside a trained block) and norms with forward hooks stay on Paddle's
     operators.
     """
-    if act not in ACT_CODES or not isinstance(norm, paddle.nn.BatchNorm2D):
-        return None
-    if norm._data_format != 'NCHW' or norm.weight is None or norm.bias is None:
-        return None
-    if norm._forward_pre_hooks or norm._forward_post_hooks:
-        return None  # the kernel would bypass them (freezing keeps a norm in eval this way)
-    if len(x.shape) != 4 or not _applies(x, norm.weight):
+    if not _plain_batch_norm(norm, act) or len(x.shape) != 4 or not _applies(x, norm.weight):
         return None
     code = ACT_CODES[act]
     mod = native_module()
     x = _dense(x)
-    global_stats = (not norm.training) or bool(norm._use_global_stats)
-    if global_stats:
+    if _global_stats(norm):
         if _needs_grad(x, norm.weight, norm.bias):
             return None
         return mod.ppdet_bn_act_infer(x, norm.weight, norm.bias, norm._mean, norm._variance,
@@ -144,3 +150,20 @@ def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
                                      float(norm._momentum), float(norm._epsilon), code,
                                      LEAKY_SLOPE)
     return y
+
+
+def conv2d_bn_act_infer(x: paddle.Tensor, weight: paddle.Tensor, norm: paddle.nn.Layer,
+                        act: Optional[str], stride: List[int], pads: List[int],
+                        dilation: List[int], out_w: int) -> Optional[paddle.Tensor]:
+    """`act(norm(conv2d(x, weight)))` for inference (running statistics, no gradient), each
+    strip normalised right after its GEMM: one pass over the output instead of two."""
+    if not (has_conv() and _plain_batch_norm(norm, act) and _global_stats(norm)):
+        return None
+    if len(x.shape) != 4 or not _applies(x, weight, norm.weight):
+        return None
+    if _needs_grad(x, weight, norm.weight, norm.bias):
+        return None
+    return native_module().ppdet_strip_conv_bn_act_infer(
+        _dense(x), _dense(weight), norm.weight, norm.bias, norm._mean, norm._variance,
+        list(stride), list(pads), list(dilation), _strip_bytes(x.shape, weight.shape, out_w),
+        float(norm._epsilon), ACT_CODES[act], LEAKY_SLOPE)
