@@ -141,13 +141,13 @@ std::vector<float> StripBuffer(const Geometry& g) {
 
 }  // namespace
 
-// Y = W * im2col(X), strip by strip
-std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const paddle::Tensor& w,
-                                             const std::vector<int>& strides,
-                                             const std::vector<int>& pads,
-                                             const std::vector<int>& dilations,
-                                             int64_t strip_bytes) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+namespace {
+
+// Y = W * im2col(X), strip by strip; epilogue(k, row, len) then runs on each output channel's
+// part of the strip while it is still in cache.
+template <typename Epilogue>
+paddle::Tensor ConvStrips(const Geometry& g, const paddle::Tensor& x, const paddle::Tensor& w,
+                          Epilogue epilogue) {
   auto y = paddle::empty({g.n, g.k, g.ho, g.wo}, paddle::DataType::FLOAT32, x.place());
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
@@ -157,10 +157,22 @@ std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const padd
   ForEachStrip(g, [&](int64_t n, int64_t r0, int64_t r1) {
     const int64_t s = (r1 - r0) * g.wo;
     const float* b = Unfold(g, xp + n * g.c * g.h * g.w, r0, r1, cols.data());
-    cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, b, s, 0.f,
-                yp + n * g.k * hw + r0 * g.wo, hw);
+    float* out = yp + n * g.k * hw + r0 * g.wo;
+    cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, b, s, 0.f, out, hw);
+    for (int64_t k = 0; k < g.k; ++k) epilogue(k, out + k * hw, s);
   });
-  return {y};
+  return y;
+}
+
+}  // namespace
+
+std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const paddle::Tensor& w,
+                                             const std::vector<int>& strides,
+                                             const std::vector<int>& pads,
+                                             const std::vector<int>& dilations,
+                                             int64_t strip_bytes) {
+  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  return {ConvStrips(g, x, w, [](int64_t, float*, int64_t) {})};
 }
 
 // Inference: act(BatchNorm(W * im2col(X))) with running statistics, each strip's output
@@ -172,28 +184,15 @@ std::vector<paddle::Tensor> StripConvBnActInfer(
     const std::vector<int>& dilations, int64_t strip_bytes, float epsilon, int act,
     float alpha) {
   const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
-  auto y = paddle::empty({g.n, g.k, g.ho, g.wo}, paddle::DataType::FLOAT32, x.place());
-  const float* xp = x.data<float>();
-  const float* wp = w.data<float>();
   const float* gp = gamma.data<float>();
   const float* bp = beta.data<float>();
   const float* mp = mean.data<float>();
   const float* vp = var.data<float>();
-  float* yp = y.data<float>();
-  const int64_t hw = g.ho * g.wo, ckk = g.ckk();
   std::vector<float> scale(g.k);
   for (int64_t k = 0; k < g.k; ++k) scale[k] = gp[k] / std::sqrt(vp[k] + epsilon);
-  std::vector<float> cols = StripBuffer(g);
-  ForEachStrip(g, [&](int64_t n, int64_t r0, int64_t r1) {
-    const int64_t s = (r1 - r0) * g.wo;
-    const float* b = Unfold(g, xp + n * g.c * g.h * g.w, r0, r1, cols.data());
-    float* out = yp + n * g.k * hw + r0 * g.wo;
-    cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, b, s, 0.f, out, hw);
-    for (int64_t k = 0; k < g.k; ++k) {
-      AffineActRow(out + k * hw, s, mp[k], scale[k], bp[k], act, alpha, out + k * hw);
-    }
-  });
-  return {y};
+  return {ConvStrips(g, x, w, [&](int64_t k, float* row, int64_t len) {
+    AffineActRow(row, len, mp[k], scale[k], bp[k], act, alpha, row);
+  })};
 }
 
 // dW = sum over images and strips of dY_strip * cols_strip^T
