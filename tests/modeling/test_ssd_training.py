@@ -13,6 +13,8 @@ import numpy as np
 import paddle
 import pytest
 
+from tests.modeling._training import train_adam
+
 ROOT = Path(__file__).resolve().parents[2]
 BCCD_DIRS = [ROOT / 'dataset' / 'bccd', ROOT.parent / 'shared' / 'data' / 'bccd' / 'BCCD']
 NAMES = ['RBC', 'WBC', 'Platelets']
@@ -77,22 +79,9 @@ def _ssd(num_classes, scale):
     return SSD(backbone, head, post)
 
 
-def _train(model, batch, iters, lr):
-    opt = paddle.optimizer.Adam(learning_rate=lr, parameters=model.parameters())
-    model.train()
-    losses = []
-    for _ in range(iters):
-        loss = model(dict(batch))['loss']
-        loss.backward()
-        opt.step()
-        opt.clear_grad()
-        losses.append(float(loss.numpy()))
-    return losses
-
-
 def test_loss_falls_in_a_few_iterations():
     batch = _batch([_bccd(s) for s in STEMS])
-    losses = _train(_ssd(3, 0.5), batch, 8, 1e-3)
+    losses = train_adam(_ssd(3, 0.5), batch, 8, 1e-3)
     assert np.isfinite(losses).all()
     assert losses[-1] < 0.7 * losses[0], losses
 
@@ -102,7 +91,7 @@ def test_two_bccd_images_reach_ap50():
     samples = [_bccd(s) for s in STEMS]
     batch = _batch(samples)
     model = _ssd(3, 0.5)
-    losses = _train(model, batch, 60, 1e-3)
+    losses = train_adam(model, batch, 60, 1e-3)
     assert losses[-1] < 0.1 * losses[0], losses
     # BatchNorm running statistics trail the weights after so few (fast-moving) steps:
     # settle them with a few forward passes before evaluating with them.

@@ -11,6 +11,7 @@ import numpy as np
 import paddle
 import pytest
 
+from tests.modeling._training import train_adam
 from tests.modeling._yolo_helpers import REPO, SHARED
 
 ANCHORS = [[10, 13], [16, 30], [33, 23], [30, 61], [62, 45], [59, 119], [116, 90], [156, 198],
@@ -65,22 +66,6 @@ def _targets(images_chw, boxes_xyxy, classes, num_classes):
     return batch
 
 
-def _train(model, batch, iters, lr, decay_at=None):
-    """Adam; the learning rate drops 10x at `decay_at` so the last iterations settle."""
-    sched = paddle.optimizer.lr.PiecewiseDecay([decay_at or iters], [lr, lr * 0.1])
-    opt = paddle.optimizer.Adam(learning_rate=sched, parameters=model.parameters())
-    model.train()
-    losses = []
-    for _ in range(iters):
-        loss = model(dict(batch))['loss']
-        loss.backward()
-        opt.step()
-        opt.clear_grad()
-        sched.step()
-        losses.append(float(loss.numpy()))
-    return losses
-
-
 def test_loss_falls_on_synthetic_boxes():
     rng = np.random.default_rng(0)
     size, num_classes = 128, 2
@@ -94,7 +79,7 @@ def test_loss_falls_on_synthetic_boxes():
         boxes.append(box)
         classes.append(np.array([0, 1]))
     model = _small_yolo(num_classes)
-    losses = _train(model, _targets(images, boxes, classes, num_classes), 8, 1e-3)
+    losses = train_adam(model, _targets(images, boxes, classes, num_classes), 8, 1e-3)
     assert all(np.isfinite(losses))
     assert losses[-1] < 0.7 * losses[0], losses
 
@@ -128,7 +113,7 @@ def test_two_bccd_images_reach_ap50():
     batch = _targets([d[0] for d in data], [d[2] for d in data], [d[3] for d in data],
                      num_classes)
     model = _small_yolo(num_classes)
-    _train(model, batch, 70, 3e-3, decay_at=50)
+    train_adam(model, batch, 70, 3e-3, decay_at=50)
     model.eval()
     metric = DetectionMAP(class_num=num_classes, overlap_thresh=0.5, map_type='11point')
     for x, orig_boxes, _, cls, (h0, w0) in data:
