@@ -49,8 +49,8 @@ class ConvNormLayer(nn.Layer):
             self.offset_channel = 2 * filter_size ** 2
             self.mask_channel = filter_size ** 2
             self.conv_offset = Conv2D(ch_in, 3 * filter_size ** 2, filter_size, stride, pad,
-                                         weight_attr=ParamAttr(initializer=Constant(0.)),
-                                         bias_attr=ParamAttr(initializer=Constant(0.)))
+                                      weight_attr=ParamAttr(initializer=Constant(0.)),
+                                      bias_attr=ParamAttr(initializer=Constant(0.)))
             self.conv = DeformConv2D(ch_in, ch_out, filter_size, stride, pad, dilation=1,
                                      groups=groups, weight_attr=ParamAttr(learning_rate=lr),
                                      bias_attr=False)

@@ -144,21 +144,23 @@ class Conv2D(nn.Conv2D):
     """
 
     def _plain(self, x: paddle.Tensor) -> bool:
+        """A layout and padding the native kernels take (they also check dtype and device)."""
         return (paddle.in_dynamic_mode() and self._data_format == 'NCHW'
                 and self._padding_mode == 'zeros' and self._padding_algorithm == 'EXPLICIT'
-                and len(x.shape) == 4
-                and not (self._forward_pre_hooks or self._forward_post_hooks))
+                and len(x.shape) == 4)
 
     def forward_norm_act(self, x: paddle.Tensor, norm: nn.Layer, act: Optional[str]):
-        """`act(norm(self(x)))` in one native kernel when inferring, else None."""
-        if self.bias is not None or self._groups != 1 or not self._plain(x):
+        """`act(norm(self(x)))` in one native kernel when inferring, else None. Not for a
+        conv with forward hooks: the fused call does not go through `__call__`."""
+        if (self.bias is not None or self._groups != 1 or not self._plain(x)
+                or self._forward_pre_hooks or self._forward_post_hooks):
             return None
         _, w_out = _out_hw(self, x.shape)
         return native_ops.conv2d_bn_act_infer(x, self.weight, norm, act, self._stride,
                                               _pads(self), self._dilation, w_out)
 
     def _native(self, x: paddle.Tensor):
-        if self._padding_algorithm != 'EXPLICIT' or len(x.shape) != 4:
+        if not self._plain(x):
             return None
         kh, kw = self._kernel_size
         pads = _pads(self)
@@ -184,7 +186,7 @@ class Conv2D(nn.Conv2D):
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         if (not paddle.in_dynamic_mode() or self._data_format != 'NCHW'
                 or self._padding_mode != 'zeros'):
-            return super().forward(x)
+            return super().forward(x)  # static graphs, NHWC, other padding modes
         y = self._native(x)
         if y is None:
             y = self._paddle_conv(x)
