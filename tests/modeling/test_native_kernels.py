@@ -173,6 +173,7 @@ def test_cache_key_changes_with_sources(tmp_path, monkeypatch):
     monkeypatch.setenv('PPDET_NATIVE_CACHE', str(tmp_path))
     c = build.cache_dir(['bn_act.cc'])
     assert a != b and c.startswith(str(tmp_path)) and os.path.basename(c) == os.path.basename(a)
+    assert build.cache_dir(['bn_act.cc'], build.PORTABLE_FLAGS) != c  # flags are in the key
 
 
 def test_strided_views_are_read_as_their_values():

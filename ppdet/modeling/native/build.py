@@ -33,6 +33,8 @@ SOURCES_ALWAYS = ['bn_act.cc', 'depthwise.cc']
 SOURCES_BLAS = ['conv2d.cc']
 HEADERS = ['affine_act.h']
 CXX_FLAGS = ['-O3', '-march=native', '-fopenmp-simd', '-ffp-contract=off', '-std=c++17']
+# second attempt when the compiler does not know -march=native for this CPU
+PORTABLE_FLAGS = [f for f in CXX_FLAGS if not f.startswith('-march')]
 
 _lock = threading.Lock()
 _state = {'tried': False, 'module': None, 'error': None, 'has_conv': False}
@@ -59,13 +61,13 @@ def _cpu_flags() -> str:
     return platform.processor() or platform.machine()
 
 
-def cache_dir(sources: List[str]) -> str:
+def cache_dir(sources: List[str], flags: List[str] = CXX_FLAGS) -> str:
     import paddle
     h = hashlib.sha256()
     for name in list(sources) + HEADERS:
         with open(os.path.join(HERE, name), 'rb') as f:
             h.update(name.encode() + b'\0' + f.read())
-    h.update(' '.join(CXX_FLAGS).encode())
+    h.update(' '.join(flags).encode())
     h.update(paddle.__version__.encode())
     h.update(sys.version.encode())
     h.update(_cpu_flags().encode())
@@ -103,10 +105,10 @@ def _quiet():
             lg.setLevel(lv)
 
 
-def _build() -> ModuleType:
+def _build(flags: List[str]) -> ModuleType:
     blas = _blas_dir()
     sources = SOURCES_ALWAYS + (SOURCES_BLAS if blas else [])
-    target = cache_dir(sources)
+    target = cache_dir(sources, flags)
     os.makedirs(target, exist_ok=True)
     ldflags = [f'-L{blas}', '-l:libmklml_intel.so', f'-Wl,-rpath,{blas}'] if blas else []
     _state['has_conv'] = bool(blas)
@@ -125,7 +127,7 @@ def _build() -> ModuleType:
         from paddle.utils import cpp_extension
         module = cpp_extension.load(
             name='ppdet_native', sources=[os.path.join(HERE, s) for s in sources],
-            extra_cxx_cflags=CXX_FLAGS, extra_ldflags=ldflags, build_directory=target,
+            extra_cxx_cflags=flags, extra_ldflags=ldflags, build_directory=target,
             verbose=False)
         with open(ready, 'w') as f:
             f.write('built\n')
@@ -144,7 +146,10 @@ def native_module() -> Optional[ModuleType]:
                 if not sys.platform.startswith('linux'):
                     raise RuntimeError(f'native kernels are built on Linux only '
                                        f'(this is {sys.platform})')
-                _state['module'] = _build()
+                try:
+                    _state['module'] = _build(CXX_FLAGS)
+                except Exception:
+                    _state['module'] = _build(PORTABLE_FLAGS)
             except Exception as e:  # compiler missing, headers missing, link error
                 msg = str(e).strip().splitlines()
                 _state['error'] = '\n'.join(msg[-8:])
