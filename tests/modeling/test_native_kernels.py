@@ -229,3 +229,42 @@ def test_fused_conv_norm_act_inference_equals_separate_kernels(act, ksize, strid
     layer.train()  # batch statistics: no fused inference kernel
     with paddle.no_grad():
         assert layer.conv.forward_norm_act(x, bn, act) is None
+
+
+_THREADS_SCRIPT = '''
+import numpy as np, paddle
+from ppdet.modeling.layers.conv_norm import ConvBNLayer
+from ppdet.modeling.native import ops
+paddle.seed(0)
+rng = np.random.default_rng(0)
+x = paddle.to_tensor(rng.standard_normal([2, 16, 64, 64]).astype('float32'))
+x.stop_gradient = False
+dense = ConvBNLayer(16, 16, 3)  # 2x16x64x64: above PPDET_PARALLEL's threshold
+dw = paddle.to_tensor(rng.standard_normal([16, 1, 3, 3]).astype('float32'))
+dw.stop_gradient = False
+y = ops.depthwise_conv2d(dense(x), dw, [1, 1], [1, 1, 1, 1], [1, 1])
+y.backward(paddle.to_tensor(rng.standard_normal(y.shape).astype('float32')))
+dense.eval()
+with paddle.no_grad():
+    z = dense(x)
+# not the conv's weight gradient: MKL's own GEMM splits that long reduction by thread count
+out = [y, z, x.grad, dw.grad, dense.batch_norm.weight.grad, dense.batch_norm._variance]
+np.savez(OUT, *[t.numpy() for t in out])
+'''
+
+
+def test_results_do_not_depend_on_the_thread_count(tmp_path):
+    """Large enough for the parallel loops; one thread and two give the same bits in what
+    the kernels compute themselves."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    results = []
+    for threads in ('1', '2'):
+        out = tmp_path / f'{threads}.npz'
+        env = dict(os.environ, OMP_NUM_THREADS=threads)
+        proc = subprocess.run([sys.executable, '-c', f'OUT = {str(out)!r}\n' + _THREADS_SCRIPT],
+                              env=env, capture_output=True, text=True, cwd=root)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        results.append(np.load(out))
+    a, b = results
+    for k in a.files:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)

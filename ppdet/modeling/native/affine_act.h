@@ -4,6 +4,10 @@
 
 #include <cstdint>
 
+// Parallel loops only above this many elements: below it the fork/join costs more than it
+// saves. Each thread owns whole channels, so results do not depend on the thread count.
+#define PPDET_PARALLEL(elements) ((elements) >= (1 << 16))
+
 // act: 0 none, 1 relu, 2 leaky relu (slope alpha), 3 relu6.
 // y[k] = act((x[k] - mean) * a + b); centred first, so no cancellation when the mean is large
 // against the spread. y may be x.

@@ -54,6 +54,7 @@ std::vector<paddle::Tensor> BnActTrain(const paddle::Tensor& x, const paddle::Te
   float* rv = const_cast<float*>(running_var.data<float>());
   const float* gp = gamma.data<float>();
   const float* bp = beta.data<float>();
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(n * c * hw))
   for (int64_t j = 0; j < c; ++j) {
     double sum = 0.0;
     for (int64_t i = 0; i < n; ++i) {
@@ -137,6 +138,7 @@ std::vector<paddle::Tensor> BnActTrainGrad(const paddle::Tensor& x, const paddle
   float* dxp = dx.data<float>();
   float* dgp = dgamma.data<float>();
   float* dbp = dbeta.data<float>();
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(n * c * hw))
   for (int64_t j = 0; j < c; ++j) {
     const float aj = ip[j] * gp[j];
     const float bj = bp[j];
@@ -158,6 +160,7 @@ std::vector<paddle::Tensor> BnActInfer(const paddle::Tensor& x, const paddle::Te
   const auto& s = x.shape();
   const int64_t n = s[0], c = s[1], hw = s[2] * s[3];
   auto y = paddle::empty(s, paddle::DataType::FLOAT32, x.place());
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(n * c * hw))
   for (int64_t j = 0; j < c; ++j) {
     const float aj = gamma.data<float>()[j] / std::sqrt(var.data<float>()[j] + epsilon);
     ScaleShiftAct(x.data<float>(), mean.data<float>()[j], aj, beta.data<float>()[j], n, c, hw, j,

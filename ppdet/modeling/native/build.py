@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES_ALWAYS = ['bn_act.cc', 'depthwise.cc']
 SOURCES_BLAS = ['conv2d.cc']
 HEADERS = ['affine_act.h']
-CXX_FLAGS = ['-O3', '-march=native', '-fopenmp-simd', '-ffp-contract=off', '-std=c++17']
+CXX_FLAGS = ['-O3', '-march=native', '-fopenmp', '-ffp-contract=off', '-std=c++17']
 # second attempt when the compiler does not know -march=native for this CPU
 PORTABLE_FLAGS = [f for f in CXX_FLAGS if not f.startswith('-march')]
 
@@ -42,6 +42,11 @@ _state = {'tried': False, 'module': None, 'error': None, 'has_conv': False}
 
 def enabled() -> bool:
     return os.environ.get(ENV_SWITCH, '1').strip().lower() not in ('0', 'false', 'no', 'off')
+
+
+def _paddle_libs() -> str:
+    import paddle
+    return os.path.join(os.path.dirname(paddle.__file__), 'libs')
 
 
 def _blas_dir() -> Optional[str]:
@@ -110,7 +115,10 @@ def _build(flags: List[str]) -> ModuleType:
     sources = SOURCES_ALWAYS + (SOURCES_BLAS if blas else [])
     target = cache_dir(sources, flags)
     os.makedirs(target, exist_ok=True)
-    ldflags = [f'-L{blas}', '-l:libmklml_intel.so', f'-Wl,-rpath,{blas}'] if blas else []
+    libs = _paddle_libs()
+    # OpenMP regions run on Intel's runtime, the one MKL uses: one thread pool, not two
+    ldflags = [f'-L{libs}', '-l:libiomp5.so', f'-Wl,-rpath,{libs}'] + (
+        ['-l:libmklml_intel.so'] if blas else [])
     _state['has_conv'] = bool(blas)
     with _file_lock(os.path.join(target, '.lock')), _quiet():
         ready = os.path.join(target, 'READY')

@@ -58,6 +58,7 @@ inline void ValidCols(const Geometry& g, int kj, int64_t* lo, int64_t* hi) {
 // cols[(c*kh+ki)*kw+kj][(oh-r0)*wo+ow] = x[c][oh*sh-pt+ki*dh][ow*sw-pl+kj*dw] (0 outside)
 void Im2Col(const Geometry& g, const float* x, int64_t r0, int64_t r1, float* cols) {
   const int64_t s = (r1 - r0) * g.wo;
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.c * s))
   for (int64_t c = 0; c < g.c; ++c) {
     const float* xc = x + c * g.h * g.w;
     for (int ki = 0; ki < g.kh; ++ki) {
@@ -89,6 +90,7 @@ void Im2Col(const Geometry& g, const float* x, int64_t r0, int64_t r1, float* co
 // dx[c][ih][iw] += cols[...] : the adjoint of Im2Col.
 void Col2ImAdd(const Geometry& g, const float* cols, int64_t r0, int64_t r1, float* dx) {
   const int64_t s = (r1 - r0) * g.wo;
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.c * s))
   for (int64_t c = 0; c < g.c; ++c) {
     float* dc = dx + c * g.h * g.w;
     for (int ki = 0; ki < g.kh; ++ki) {
@@ -159,6 +161,7 @@ paddle::Tensor ConvStrips(const Geometry& g, const paddle::Tensor& x, const padd
     const float* b = Unfold(g, xp + n * g.c * g.h * g.w, r0, r1, cols.data());
     float* out = yp + n * g.k * hw + r0 * g.wo;
     cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, g.k, s, ckk, 1.f, wp, ckk, b, s, 0.f, out, hw);
+#pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.k * s))
     for (int64_t k = 0; k < g.k; ++k) epilogue(k, out + k * hw, s);
   });
   return y;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "affine_act.h"
 #include "paddle/extension.h"
 
 namespace {
@@ -49,6 +50,7 @@ std::vector<paddle::Tensor> DepthwiseForward(const paddle::Tensor& x, const padd
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
   float* yp = y.data<float>();
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.n * g.c * g.h * g.w))
   for (int64_t p = 0; p < g.n * g.c; ++p) {
     const float* xc = xp + p * g.h * g.w;
     const float* wc = wp + (p % g.c) * g.kh * g.kw;
@@ -92,6 +94,7 @@ std::vector<paddle::Tensor> DepthwiseGradInput(const paddle::Tensor& x, const pa
   const float* dyp = dy.data<float>();
   float* dxp = dx.data<float>();
   std::memset(dxp, 0, g.n * g.c * g.h * g.w * sizeof(float));
+  #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.n * g.c * g.h * g.w))
   for (int64_t p = 0; p < g.n * g.c; ++p) {
     float* dxc = dxp + p * g.h * g.w;
     const float* wc = wp + (p % g.c) * g.kh * g.kw;
@@ -133,10 +136,13 @@ std::vector<paddle::Tensor> DepthwiseGradFilter(const paddle::Tensor& x, const p
   const float* dyp = dy.data<float>();
   const int64_t kk = g.kh * g.kw;
   std::vector<double> acc(g.c * kk, 0.0);
-  for (int64_t p = 0; p < g.n * g.c; ++p) {
+#pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.n * g.c * g.h * g.w))
+  for (int64_t c = 0; c < g.c; ++c) {
+   for (int64_t n = 0; n < g.n; ++n) {
+    const int64_t p = n * g.c + c;
     const float* xc = xp + p * g.h * g.w;
     const float* dyc = dyp + p * g.ho * g.wo;
-    double* ac = acc.data() + (p % g.c) * kk;
+    double* ac = acc.data() + c * kk;
     for (int ki = 0; ki < g.kh; ++ki) {
       for (int kj = 0; kj < g.kw; ++kj) {
         const int64_t off = kj * g.dw - g.pl;
@@ -162,6 +168,7 @@ std::vector<paddle::Tensor> DepthwiseGradFilter(const paddle::Tensor& x, const p
         ac[ki * g.kw + kj] += total;
       }
     }
+   }
   }
   float* dwp = dw.data<float>();
   for (int64_t i = 0; i < g.c * kk; ++i) dwp[i] = static_cast<float>(acc[i]);
