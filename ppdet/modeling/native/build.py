@@ -1,7 +1,9 @@
 """Compile and load the native CPU kernels once per machine, and say so when they cannot be.
 
 The kernels (`*.cc` beside this file) are built with Paddle's custom-operator toolchain the first
-time a model needs them, for the CPU they run on (`-march=native`), and cached under
+time a model needs them, for the CPU they run on (`-march=native`; if the compiler refuses that,
+a second build without it), with OpenMP on Intel's runtime (libiomp5 from paddle/libs, the
+runtime of MKL's GEMMs: one thread pool instead of two fighting over the cores), and cached under
 `$PPDET_NATIVE_CACHE` or `~/.cache/ppdet/native/<key>`. The key covers the sources, the Paddle
 version, the compiler flags and the CPU's feature flags, so a changed file, a Paddle upgrade or a
 home directory shared with another CPU model rebuilds instead of loading a stale library. A file
@@ -32,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES_ALWAYS = ['bn_act.cc', 'depthwise.cc']
 SOURCES_BLAS = ['conv2d.cc']
 HEADERS = ['affine_act.h']
-CXX_FLAGS = ['-O3', '-march=native', '-fopenmp', '-ffp-contract=off', '-std=c++17']
+CXX_FLAGS = ['-O3', '-march=native', '-ffp-contract=off', '-std=c++17']
 # second attempt when the compiler does not know -march=native for this CPU
 PORTABLE_FLAGS = [f for f in CXX_FLAGS if not f.startswith('-march')]
 
@@ -50,8 +52,7 @@ def _paddle_libs() -> str:
 
 
 def _blas_dir() -> Optional[str]:
-    import paddle
-    libs = os.path.join(os.path.dirname(paddle.__file__), 'libs')
+    libs = _paddle_libs()
     return libs if os.path.exists(os.path.join(libs, 'libmklml_intel.so')) else None
 
 
@@ -111,14 +112,18 @@ def _quiet():
 
 
 def _build(flags: List[str]) -> ModuleType:
+    libs = _paddle_libs()
     blas = _blas_dir()
     sources = SOURCES_ALWAYS + (SOURCES_BLAS if blas else [])
+    ldflags = [f'-L{libs}', f'-Wl,-rpath,{libs}'] + (['-l:libmklml_intel.so'] if blas else [])
+    if os.path.exists(os.path.join(libs, 'libiomp5.so')):
+        # OpenMP regions on Intel's runtime, the one MKL uses: one thread pool, not two
+        flags = flags + ['-fopenmp']
+        ldflags = ldflags + ['-l:libiomp5.so']
+    else:
+        flags = flags + ['-fopenmp-simd']  # vectorised, one thread
     target = cache_dir(sources, flags)
     os.makedirs(target, exist_ok=True)
-    libs = _paddle_libs()
-    # OpenMP regions run on Intel's runtime, the one MKL uses: one thread pool, not two
-    ldflags = [f'-L{libs}', '-l:libiomp5.so', f'-Wl,-rpath,{libs}'] + (
-        ['-l:libmklml_intel.so'] if blas else [])
     _state['has_conv'] = bool(blas)
     with _file_lock(os.path.join(target, '.lock')), _quiet():
         ready = os.path.join(target, 'READY')
