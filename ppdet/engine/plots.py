@@ -7,6 +7,17 @@ from typing import Any, Dict, List
 __all__ = ['plot_curves']
 
 
+def _save(plt, fig, ax, xlabel: str, ylabel: str, path: str) -> str:
+    """Label, grid and write one figure; returns its path."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def plot_curves(entries: List[Dict[str, Any]], out_dir: str) -> List[str]:
     import matplotlib
     matplotlib.use('Agg')
@@ -21,26 +32,13 @@ def plot_curves(entries: List[Dict[str, Any]], out_dir: str) -> List[str]:
             pts = [(e['iter'], e[k]) for e in train if k in e]
             ax.plot([p[0] for p in pts], [p[1] for p in pts], label=k,
                     linewidth=2 if k == 'loss' else 1)
-        ax.set_xlabel('iteration')
-        ax.set_ylabel('loss')
         ax.set_yscale('log')
-        ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = os.path.join(out_dir, 'loss.png')
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, ax, 'iteration', 'loss', os.path.join(out_dir, 'loss.png')))
     evals = [e for e in entries if e.get('type') == 'eval' and 'map' in e]
     if evals:
         fig, ax = plt.subplots(figsize=(7, 4))
         ax.plot([e['epoch'] for e in evals], [100 * e['map'] for e in evals], marker='o')
-        ax.set_xlabel('epoch')
-        ax.set_ylabel(evals[-1].get('metric_name', 'mAP') + ' (%)')
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        path = os.path.join(out_dir, 'map.png')
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, ax, 'epoch', evals[-1].get('metric_name', 'mAP') + ' (%)',
+                             os.path.join(out_dir, 'map.png')))
     return written
