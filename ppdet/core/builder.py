@@ -7,7 +7,7 @@ entry).
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from ppdet.core.errors import ConfigError, did_you_mean
 from ppdet.core.registry import ClassSchema, Param, get_schema, registered_names
@@ -23,20 +23,28 @@ class Builder:
         self.cfg = cfg
 
     # -- public -------------------------------------------------------------------------
-    def create(self, ref: Any, **overrides: Any) -> Any:
-        """Build `ref`: a section/class name, a dataset slot, or an inline mapping."""
+    def create(self, ref: Any, input_shape: Optional[Sequence[Any]] = None,
+               **overrides: Any) -> Any:
+        """Build `ref`: a section/class name, a dataset slot, or an inline mapping.
+
+        `input_shape` (a list of `ShapeSpec`) describes what the component is built on; it
+        reaches the class's `from_config`, which derives its input channels and strides from
+        it, so the caller need not know the component's argument names. A class without
+        `from_config` ignores it."""
         if isinstance(ref, str):
             if ref in toplevel.DATASET_SLOTS:
                 if ref not in self.cfg or self.cfg[ref] is None:
                     raise ConfigError(f'the config has no {ref}')
-                return self._build_mapping(self.cfg[ref], None, ref, overrides)
+                return self._build_mapping(self.cfg[ref], None, ref, overrides, input_shape)
             schema = self._schema(ref, ref)
             section = self.cfg.get(ref) or {}
             if not isinstance(section, Mapping):
                 raise ConfigError(f'{ref} must be a mapping of arguments')
-            return self._instantiate(schema, section, ref, overrides)
+            return self._instantiate(schema, section, ref, overrides, input_shape)
         if isinstance(ref, Mapping):
-            return self._build_mapping(ref, None, '<inline>', overrides)
+            return self._build_mapping(ref, None, '<inline>', overrides, input_shape)
+        if ref is not None and not isinstance(ref, (list, tuple, int, float, bool)):
+            return ref  # an already-built component handed in by code
         raise ConfigError(f'cannot build {ref!r}: give a class name or a mapping with name:')
 
     # -- internals ----------------------------------------------------------------------
@@ -48,13 +56,14 @@ class Builder:
         return schema
 
     def _build_mapping(self, value: Mapping[str, Any], default_cls: Optional[str], where: str,
-                       overrides: Mapping[str, Any]) -> Any:
+                       overrides: Mapping[str, Any],
+                       input_shape: Optional[Sequence[Any]] = None) -> Any:
         name = value.get('name', default_cls)
         if name is None:
             raise ConfigError(f'{where}: needs name: <class> to say what to build')
         schema = self._schema(name, where)
         args = {k: v for k, v in value.items() if k != 'name'}
-        return self._instantiate(schema, args, where, overrides)
+        return self._instantiate(schema, args, where, overrides, input_shape)
 
     def _build_ref(self, value: Any, param: Param, where: str) -> Any:
         if value is None:
@@ -99,11 +108,12 @@ class Builder:
         return raw
 
     def _instantiate(self, schema: ClassSchema, section: Mapping[str, Any], where: str,
-                     overrides: Mapping[str, Any]) -> Any:
+                     overrides: Mapping[str, Any],
+                     input_shape: Optional[Sequence[Any]] = None) -> Any:
         raw = self._gather(schema, section, overrides)
         kwargs: Dict[str, Any] = {}
         if schema.has_from_config:
-            kwargs.update(schema.cls.from_config(dict(raw), self.create))
+            kwargs.update(schema.cls.from_config(dict(raw), self.create, input_shape))
         for name, value in raw.items():
             if name in kwargs:
                 continue

@@ -41,6 +41,10 @@ class CfgTestHead:
         self.anchors = anchors
         self.loss = loss if loss is not None else CfgTestLoss()
 
+    @classmethod
+    def from_config(cls, cfg, create, input_shape=None):
+        return {} if input_shape is None else {'in_channels': list(input_shape)}
+
 
 @register
 class CfgTestArch:
@@ -51,9 +55,9 @@ class CfgTestArch:
         self.head = head
 
     @classmethod
-    def from_config(cls, cfg, create):
+    def from_config(cls, cfg, create, input_shape=None):
         backbone = create(cfg['backbone'])
-        head = create(cfg['head'], in_channels=backbone.out_channels)
+        head = create(cfg['head'], input_shape=backbone.out_channels)
         return {'backbone': backbone, 'head': head}
 
 

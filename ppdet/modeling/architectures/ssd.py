@@ -55,10 +55,11 @@ class SSD(BaseArch):
                               f'with branch2a/short convs ({e})') from e
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any], create: Callable[..., Any]) -> Dict[str, Any]:
-        """Size the head's predictor convs from the backbone's output channels."""
+    def from_config(cls, cfg: Dict[str, Any], create: Callable[..., Any],
+                    input_shape: Any = None) -> Dict[str, Any]:
+        """The head's predictor convs are built on the backbone's output shapes."""
         backbone = create(cfg['backbone'])
-        head = create(cfg['ssd_head'], in_channels=[s.channels for s in backbone.out_shape])
+        head = create(cfg['ssd_head'], input_shape=backbone.out_shape)
         return {'backbone': backbone, 'ssd_head': head}
 
     def get_loss(self) -> Dict[str, paddle.Tensor]:

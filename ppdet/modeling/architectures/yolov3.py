@@ -37,11 +37,12 @@ class YOLOv3(BaseArch):
         self.for_mot = for_mot
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any], create: Callable[..., Any]) -> Dict[str, Any]:
-        """Size the neck from the backbone's outputs and the head from the neck's."""
+    def from_config(cls, cfg: Dict[str, Any], create: Callable[..., Any],
+                    input_shape: Any = None) -> Dict[str, Any]:
+        """The neck is built on the backbone's output shapes, the head on the neck's."""
         backbone = create(cfg['backbone'])
-        neck = create(cfg['neck'], in_channels=[s.channels for s in backbone.out_shape])
-        head = create(cfg['yolo_head'], in_channels=[s.channels for s in neck.out_shape])
+        neck = create(cfg['neck'], input_shape=backbone.out_shape)
+        head = create(cfg['yolo_head'], input_shape=neck.out_shape)
         return {'backbone': backbone, 'neck': neck, 'yolo_head': head}
 
     def _head_inputs(self):

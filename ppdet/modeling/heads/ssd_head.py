@@ -16,6 +16,7 @@ from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.modeling.shape_spec import channels_of
 from ppdet.modeling.layers.anchor_generator_ssd import AnchorGeneratorSSD
 from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.losses.ssd_loss import SSDLoss
@@ -124,6 +125,11 @@ class SSDHead(nn.Layer):
         if self.use_extra_head:
             feats = self.ssd_extra_head(feats[0])
         return feats, [(b(f), s(f)) for f, b, s in zip(feats, self.box_convs, self.score_convs)]
+
+    @classmethod
+    def from_config(cls, cfg, create, input_shape=None):
+        """In channels come from the maps this is built on."""
+        return {} if input_shape is None else {'in_channels': channels_of(input_shape)}
 
     def forward(self, feats: List[paddle.Tensor], image: paddle.Tensor,
                 gt_bbox: Optional[paddle.Tensor] = None,

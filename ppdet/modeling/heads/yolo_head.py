@@ -11,6 +11,7 @@ from paddle.regularizer import L2Decay
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.modeling.shape_spec import channels_of
 from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.losses.yolo_loss import YOLOv3Loss
 
@@ -67,6 +68,11 @@ class YOLOv3Head(nn.Layer):
                           data_format=data_format,
                           bias_attr=ParamAttr(regularizer=L2Decay(0.)))
             self.yolo_outputs.append(self.add_sublayer(f'yolo_output.{i}', conv))
+
+    @classmethod
+    def from_config(cls, cfg, create, input_shape=None):
+        """In channels come from the maps this is built on."""
+        return {} if input_shape is None else {'in_channels': channels_of(input_shape)}
 
     def forward(self, feats: List[paddle.Tensor],
                 targets: Optional[Dict[str, paddle.Tensor]] = None):

@@ -10,7 +10,7 @@ import paddle.nn.functional as F
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
 from ppdet.modeling.layers.conv_norm import ConvBNLayer
-from ppdet.modeling.shape_spec import ShapeSpec
+from ppdet.modeling.shape_spec import ShapeSpec, channels_of
 
 __all__ = ['YOLOv3FPN', 'YoloDetBlock']
 
@@ -73,6 +73,11 @@ class YOLOv3FPN(nn.Layer):
                     ConvBNLayer(512 // 2 ** i, 256 // 2 ** i, 1, padding=0, norm_type=norm_type,
                                 freeze_norm=freeze_norm, data_format=data_format))
                 self.routes.append(route)
+
+    @classmethod
+    def from_config(cls, cfg, create, input_shape=None):
+        """In channels come from the maps this is built on."""
+        return {} if input_shape is None else {'in_channels': channels_of(input_shape)}
 
     def forward(self, blocks: List[paddle.Tensor], for_mot: bool = False) -> List[paddle.Tensor]:
         if len(blocks) != self.num_blocks:
