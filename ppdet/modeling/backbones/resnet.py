@@ -272,15 +272,18 @@ class ResNet(nn.Layer):
 
 @register
 class Res5Head(nn.Layer):
-    """res5 stage applied to RoI features (Faster R-CNN C4); output 2048 channels."""
+    """The res5 stage applied to 14x14 RoI features (Faster R-CNN C4): it strides to 7x7 and
+    gives 2048 channels (512 for ResNet-18/34's basic blocks)."""
 
     def __init__(self, depth: int = 50):
         super().__init__()
-        if depth not in (50, 101, 152):
-            raise ConfigError(f'Res5Head depth must be 50/101/152, got {depth}')
-        self.res5 = Blocks(BottleNeck, 1024, 512, 3, 5, variant='b', freeze_norm=True,
-                           norm_type='bn', norm_decay=0.)
-        self.feat_out = 2048
+        if depth not in RESNET_BLOCKS:
+            raise ConfigError(f'Res5Head depth must be one of {sorted(RESNET_BLOCKS)}, '
+                              f'got {depth}')
+        block, feat_in = (BottleNeck, 1024) if depth >= 50 else (BasicBlock, 256)
+        self.res5 = Blocks(block, feat_in, 512, 3, 5, variant='b', base_width=64,
+                           freeze_norm=True, norm_type='bn', norm_decay=0.)
+        self.feat_out = 512 * block.expansion
 
     @property
     def out_shape(self) -> List[ShapeSpec]:
