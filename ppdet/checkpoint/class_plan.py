@@ -167,9 +167,10 @@ def _warnings(dep: Sequence[TensorRecord], ctx: ClassContext) -> List[str]:
     fresh = [r for r in dep if r.status == EXCLUDED and r.source_name is not None
              and not r.reason.startswith('pattern ') and not ctx.names_known]
     if fresh:
+        rule = c.source_policy.replace('unknown: ', '', 1).split('; set ')[0]
         why = ('the target class names were not given (target_class_names)'
                if c.target_names is None else f"the checkpoint's class names are unknown "
-                                              f'({c.source_policy})')
+                                              f'({rule})')
         same = all(r.source_shape == r.shape for r in fresh)
         out.append(f'the checkpoint has trained class-dependent layers ({_layers(fresh)}) but '
                    f'{why}: they are NOT loaded and start fresh, so what they learnt is lost. '
@@ -186,7 +187,7 @@ def _warnings(dep: Sequence[TensorRecord], ctx: ClassContext) -> List[str]:
     if patterned and ctx.names_known and c.enabled and (c.kept or c.same_classes):
         out.append(f'{len(patterned)} class-dependent tensors ({_layers(patterned)}) are '
                    'excluded by your patterns and start fresh, although the checkpoint knows '
-                   'your classes: patterns take precedence over class-aware transfer. Remove '
+                   'classes of yours: patterns take precedence over class-aware transfer. Remove '
                    'the pattern to copy them by class.')
     if ctx.names_known and not c.same_classes and dep:
         for target, source in c.near:

@@ -58,7 +58,6 @@ def test_background_last_layout_keeps_background():
 
 
 def test_real_yolov3_subset_predicts_like_source():
-    pytest.importorskip('ppdet.modeling.architectures.yolov3')
     from tests.modeling._yolo_helpers import build_model
     paddle.seed(7)
     src = build_model('yolov3_mobilenet_v1_270e_coco', num_classes=80)
