@@ -110,3 +110,17 @@ def assert_applied_as_planned(before: Dict[str, np.ndarray], model: nn.Layer,
                                   np.take(before[r.name], rest, axis=plan.axis)), r.name
         else:
             assert np.array_equal(after[r.name], before[r.name]), (r.name, r.status)
+
+
+def save_tiny_yolo_checkpoint(prefix: Path, class_names: Sequence[str], seed: int = 0) -> str:
+    """A checkpoint of the tiny `yolov3_mobilenet_v1_bccd.yml` model as training writes it
+    (weights, optimizer, metadata with `class_names`); returns its prefix."""
+    from ppdet.checkpoint import save_checkpoint
+    model = build_from_config(YOLO_BCCD)
+    randomize(model, seed)
+    sched = paddle.optimizer.lr.PiecewiseDecay([100], [0.001, 0.0001])
+    opt = paddle.optimizer.Momentum(learning_rate=sched, momentum=0.9,
+                                    parameters=model.parameters())
+    return save_checkpoint(str(prefix), model, opt, epoch=1, step=2, lr_scheduler=sched,
+                           architecture='YOLOv3', class_names=list(class_names),
+                           update_latest=False).prefix
