@@ -15,13 +15,13 @@ def _plan(model, exclude, **kw):
 def test_ssd_conv2d_legacy_pattern_excludes_the_score_convs():
     model = build_from_config(SSD_BCCD)
     rep = _plan(model, ['^conv2d_'], target_class_names=BCCD_NAMES)
-    pattern = [p for p in rep.patterns if p.pattern == '^conv2d_'][0]
-    assert pattern.resolved == ('ssd_head.scores',)
-    assert pattern.matched == tuple(f'ssd_head.scores{i}.{p}' for i in range(6)
-                                    for p in ('weight', 'bias'))
+    assert not rep.warnings
     assert rep.record('ssd_head.scores3.bias').reason == "pattern '^conv2d_'"
     assert rep.record('ssd_head.boxes3.bias').status == 'loaded'
-    assert not rep.warnings
+    pattern = [p for p in rep.patterns if p.pattern == '^conv2d_'][0]
+    assert pattern.matched == tuple(f'ssd_head.scores{i}.{p}' for i in range(6)
+                                    for p in ('weight', 'bias'))
+    assert pattern.resolved == ('ssd_head.scores',)
     assert '^conv2d_ -> ssd_head.scores (legacy name)' in render_load_report(rep)
     frozen = apply_freeze(model, ['^conv2d_'])  # freeze_params resolves the same way
     assert set(frozen.frozen) == set(pattern.matched)
@@ -45,10 +45,11 @@ def _rcnn(stages):
      tuple(f'bbox_head.bbox_delta_stage{i}' for i in range(3)))])
 def test_rcnn_legacy_names_resolve_to_the_heads_the_model_has(stages, score, delta):
     rep = _plan(ShapeTreeLayer(_rcnn(stages)), ['cls_score', 'bbox_pred'])
-    by = {p.pattern: p for p in rep.patterns}
-    assert by['cls_score'].resolved == score and by['bbox_pred'].resolved == delta
-    assert len(by['cls_score'].matched) == 2 * len(score)
     assert rep.record(score[-1] + '.weight').reason == "pattern 'cls_score'"
+    assert rep.record(delta[0] + '.bias').reason == "pattern 'bbox_pred'"
+    by = {p.pattern: p for p in rep.patterns}
+    assert len(by['cls_score'].matched) == 2 * len(score)
+    assert by['cls_score'].resolved == score and by['bbox_pred'].resolved == delta
     text = render_load_report(rep)
     assert f"cls_score -> {', '.join(score)} (legacy name)" in text
 
@@ -60,8 +61,8 @@ def test_mask_and_retinanet_legacy_names():
     rep = _plan(model, ['mask_fcn_logits', 'retnet_cls_pred_fpn'])
     by = {p.pattern: p for p in rep.patterns}
     assert by['mask_fcn_logits'].matched == ('mask_head.mask_fcn_logits.weight',)
-    assert by['retnet_cls_pred_fpn'].resolved == ('head.retina_cls',)
     assert by['retnet_cls_pred_fpn'].matched == ('head.retina_cls.weight',)
+    assert by['retnet_cls_pred_fpn'].resolved == ('head.retina_cls',)
 
 
 def test_legacy_name_without_counterpart_says_what_it_stands_for():
