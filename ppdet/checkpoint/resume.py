@@ -4,8 +4,9 @@ Resume is not fine-tuning: the model must be the same model, for the same classe
 order. A class list that differs from the checkpoint's (a reordered `label_list.txt` trains on
 with every label swapped) is an error showing both lists; any missing, unexpected or reshaped
 tensor is an error listing the differences and what changed in the config since the checkpoint
-was written (PaddleDetection silently re-initialises a head whose class count changed). Model, optimizer accumulators, LR scheduler, EMA, epoch/step and all RNG states are
-restored, so the continued run is bit-identical to an uninterrupted one.
+was written (PaddleDetection silently re-initialises a head whose class count changed).
+Model, optimizer accumulators, LR scheduler, EMA, epoch/step and all RNG states are restored,
+so the continued run is bit-identical to an uninterrupted one.
 """
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 classes exactly as the source model does, before any training step."""
 import numpy as np
 import paddle
-import pytest
 
 from ppdet.checkpoint import COCO80_CLASS_NAMES, ClassLayout, load_pretrain_weights
 from ppdet.checkpoint.class_layout import class_channel_map
