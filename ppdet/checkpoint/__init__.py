@@ -10,6 +10,8 @@ Loading pretrained weights (fine-tuning):
         `exclude`: finetune_exclude_pretrained_params (regex / wildcard / dotted name).
         `mode`: fine_tune_checkpoint_type — 'classification' | 'detection' | 'full'.
         Raises WeightsError (with `.report`) when `policy` refuses; `policy=None` accepts all.
+        The LoadReport is the plan: computed once, applied record by record, and rendered from
+        the same records (see `loader.py`, `plan.py`, `class_plan.py`).
     render_load_report(report: LoadReport) -> str
     LoadReport, TensorRecord, PatternReport, ClassTransfer, LoadPolicy
 
@@ -23,8 +25,9 @@ Checkpoints and resume:
                     ema=None, architecture=None, class_names=None, config_text=None,
                     extra=None, update_latest=True) -> CheckpointFiles
     load_checkpoint_for_resume(source, model, optimizer=None, *, lr_scheduler=None, ema=None,
-                               current_config_text=None, restore_random_state=True)
-        -> ResumeState   (WeightsError listing differences when the model does not fit)
+                               current_config_text=None, class_names=None,
+                               restore_random_state=True)
+        -> ResumeState   (WeightsError when the classes or the model do not fit)
 
 Files:
     resolve_weights_path(source, *, cache_dir=None, checksums=None, progress=..., timeout=60)

@@ -4,7 +4,8 @@ Kept apart from the loader so the loader can be used (and tested) without any co
 engine and `tools/inspect_weights.py` read the keys the same way:
 `pretrain_weights`, `finetune_exclude_pretrained_params`, `fine_tune_checkpoint_type`
 (default `detection`), `class_aware_transfer` (default true), `pretrain_class_names`,
-`load_policy: {require_full_backbone: bool, min_loaded_fraction: float}` (null = accept all),
+`load_policy: {require_full_backbone: bool, min_loaded_fraction: float,
+allow_shape_mismatch: bool}` (null = accept all),
 `freeze_params`.
 """
 from __future__ import annotations

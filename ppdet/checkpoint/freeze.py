@@ -13,7 +13,7 @@ from typing import Any, List, Optional, Sequence
 
 import paddle
 
-from ppdet.checkpoint.patterns import compile_patterns, match_all, summarize_patterns
+from ppdet.checkpoint.patterns import compile_for_model, match_all, summarize_patterns
 from ppdet.checkpoint.report import FreezeReport
 
 __all__ = ['apply_freeze', 'trainable_parameters', 'is_norm_layer']
@@ -43,9 +43,9 @@ def _numel(shape: Sequence[int]) -> int:
 
 def apply_freeze(model: paddle.nn.Layer, patterns: Optional[Sequence[str]]) -> FreezeReport:
     """Freeze every state-dict tensor matching `patterns` (same syntax as exclude patterns)."""
-    compiled = compile_patterns(patterns, 'freeze_params')
     sd = model.state_dict()
     names = list(sd.keys())
+    compiled = compile_for_model(patterns, 'freeze_params', names)
     first, hits = match_all(compiled, names)
     frozen = set(first)
     for n in frozen:

@@ -15,8 +15,9 @@ import numpy as np
 
 from ppdet.checkpoint.class_layout import (ClassLayout, channel_axis, class_channel_map,
                                            infer_num_classes)
+from ppdet.checkpoint.patterns import under_prefix
 
-__all__ = ['class_dependent_names', 'infer_source_num_classes', 'class_pairs', 'plan_transfer',
+__all__ = ['class_dependent_names', 'infer_source_num_classes', 'plan_transfer',
            'apply_transfer', 'TransferPlan']
 
 
@@ -36,10 +37,7 @@ def class_dependent_names(names: Sequence[str], layouts: Mapping[str, ClassLayou
         return out
     for n in names:
         for prefix, layout in layouts.items():
-            if n == prefix or n.startswith(prefix + '.') or (
-                    prefix[-1:].isalpha() and n.startswith(prefix) and
-                    n[len(prefix):].split('.', 1)[0].isdigit()):
-                # `ssd_head.scores` also covers `ssd_head.scores0.weight`.
+            if under_prefix(n, prefix):  # `ssd_head.scores` also covers `ssd_head.scores0.*`
                 out[n] = (prefix, layout)
                 break
     return out
@@ -58,15 +56,6 @@ def infer_source_num_classes(layout: ClassLayout, model_shape: Sequence[int],
     if groups is None:
         return None
     return infer_num_classes(layout, int(ckpt_shape[axis]), groups)
-
-
-def class_pairs(target: Sequence[str], source: Sequence[str]
-                ) -> Tuple[List[Tuple[str, int, int]], List[str]]:
-    """(kept: (name, target idx, source idx)), new class names), matched by exact name."""
-    src_index = {n: i for i, n in enumerate(source)}
-    kept = [(n, ti, src_index[n]) for ti, n in enumerate(target) if n in src_index]
-    new = [n for n in target if n not in src_index]
-    return kept, new
 
 
 def plan_transfer(layout: ClassLayout, model_shape: Sequence[int], ckpt_shape: Sequence[int],

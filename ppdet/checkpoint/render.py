@@ -11,7 +11,7 @@ from collections import OrderedDict
 from typing import Dict, Iterable, List, Tuple
 
 from ppdet.checkpoint.report import (EXCLUDED, LOADED, MISSING, SHAPE_MISMATCH, TRANSFERRED,
-                                     FreezeReport, LoadReport, TensorRecord)
+                                     FreezeReport, LoadReport, PatternReport, TensorRecord)
 
 __all__ = ['render_load_report', 'render_freeze_report', 'group_names']
 
@@ -102,6 +102,14 @@ def _not_loaded(report: LoadReport) -> List[str]:
     return lines
 
 
+def _pattern_text(p: PatternReport) -> str:
+    """`'neck.*'`, or for a resolved legacy name `cls_score -> bbox_head.bbox_score (legacy
+    name)`."""
+    if p.resolved:
+        return f"{p.pattern} -> {', '.join(p.resolved)} (legacy name)"
+    return repr(p.pattern)
+
+
 def render_load_report(report: LoadReport) -> str:
     """The report as text for the run log: header, class policy, coverage, exceptions."""
     c = report.classes
@@ -112,12 +120,13 @@ def render_load_report(report: LoadReport) -> str:
     src = f'{len(c.source_names)} classes' if c.source_names else 'unknown'
     tgt = f'{len(c.target_names)} classes' if c.target_names else 'not given'
     out.append(f'  classes: checkpoint {src} ({c.source_policy}); model {tgt}')
+    dep = sum(1 for r in report.records if r.class_dependent)
     if c.note:
-        out.append(f'  class-dependent layers: {c.note}')
-    if c.kept and c.enabled:
+        out.append(f'  class-dependent layers ({dep} tensors): {c.note}')
+    if c.tensors_transferred:  # only what was actually copied, never what could have been
         kept = ', '.join(f'{n}<-{si}' for n, _, si in c.kept[:12])
         more = f' (+{len(c.kept) - 12})' if len(c.kept) > 12 else ''
-        out.append(f'    kept: {kept}{more}')
+        out.append(f'    kept (target <- checkpoint index): {kept}{more}')
         if c.new:
             out.append(f"    new (fresh init): {', '.join(c.new[:12])}")
     out.append('')
@@ -137,7 +146,7 @@ def render_load_report(report: LoadReport) -> str:
         out.append('Patterns:')
         for p in pats:
             res = f'{len(p.matched)} tensors' if p.matched else f'matched NOTHING — {p.suggestion}'
-            out.append(f"  {p.origin:<14}{p.pattern!r:<32} {res}")
+            out.append(f'  {p.origin:<14}{_pattern_text(p):<32} {res}')
     for w in report.warnings:
         out.append(f'warning: {w}')
     return '\n'.join(out)
@@ -149,7 +158,7 @@ def render_freeze_report(report: FreezeReport) -> str:
            f'{len(report.frozen_norm_layers)} BatchNorm layers kept in eval mode']
     for p in report.patterns:
         res = f'{len(p.matched)} tensors' if p.matched else f'matched NOTHING — {p.suggestion}'
-        out.append(f'  {p.pattern!r:<32} {res}')
+        out.append(f'  {_pattern_text(p):<32} {res}')
     for w in report.warnings:
         out.append(f'warning: {w}')
     return '\n'.join(out)

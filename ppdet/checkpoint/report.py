@@ -1,12 +1,15 @@
-"""The structured result of loading weights: what happened to every tensor, and why.
+"""The structured result of loading weights: what happens to every tensor, and why.
 
+A `LoadReport` is the load *plan*: it is computed once, then the loader applies exactly its
+records (a `loaded` record names the checkpoint tensor it copies, a `transferred` one carries
+its channel map) and the renderer prints the same records — so what is printed is what is done.
 Code asserts on it (`report.missing_keys`, `report.by_status('loaded')`); people read its
 rendering (`render.render_load_report`). Nothing here prints.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ['LOADED', 'TRANSFERRED', 'EXCLUDED', 'SHAPE_MISMATCH', 'MISSING', 'STATUSES',
            'TensorRecord', 'PatternReport', 'ClassTransfer', 'ModuleCoverage', 'LoadReport',
@@ -31,6 +34,16 @@ class TensorRecord:
     source_shape: Optional[Shape] = None
     reason: str = ''
     restored_numel: Optional[int] = None  # for `transferred`: values copied (rest is fresh)
+    class_dependent: bool = False         # under a prefix the architecture's class_layouts declare
+    # for `transferred`: the channel map (`head_transfer.TransferPlan`) the loader applies
+    transfer: Optional[Any] = field(default=None, compare=False, repr=False)
+
+    @property
+    def fully_restored(self) -> bool:
+        """Every value of the tensor comes from the checkpoint."""
+        if self.status == LOADED:
+            return True
+        return self.status == TRANSFERRED and self.restored_numel == self.numel
 
     @property
     def numel(self) -> int:
@@ -53,19 +66,26 @@ class PatternReport:
     origin: str
     matched: Tuple[str, ...]
     suggestion: str = ''
+    resolved: Tuple[str, ...] = ()  # a legacy name: the names of this model it stood for
 
 
 @dataclass(frozen=True)
 class ClassTransfer:
-    """Class-aware head transfer: which target classes came from which source classes."""
+    """Class-aware head transfer: which target classes came from which source classes.
+
+    Names match case-insensitively. `note` and `tensors_transferred` are computed from the
+    tensor records after every decision (patterns included), so they say what was done.
+    """
     source_names: Optional[Tuple[str, ...]]
     target_names: Optional[Tuple[str, ...]]
     source_policy: str
     enabled: bool
     kept: Tuple[Tuple[str, int, int], ...] = ()   # (class name, target index, source index)
     new: Tuple[str, ...] = ()                     # target classes that start fresh
-    same_classes: bool = False
+    same_classes: bool = False                    # same names (any case) in the same order
     note: str = ''
+    near: Tuple[Tuple[str, str], ...] = ()        # (new target class, similar checkpoint class)
+    tensors_transferred: int = 0                  # class-dependent tensors copied by class
 
 
 @dataclass(frozen=True)
@@ -90,9 +110,12 @@ class LoadPolicy:
     are respected) — a backbone that did not load is the costliest silent mistake.
     `min_loaded_fraction`: at least this fraction of the tensors the mode asks for must be
     restored; below it the file is almost certainly the wrong one.
+    `allow_shape_mismatch`: false makes a shape mismatch outside the class-dependent layers an
+    error in every mode (by default such tensors start fresh and are listed).
     """
     require_full_backbone: bool = True
     min_loaded_fraction: float = 0.25
+    allow_shape_mismatch: bool = True
     backbone_prefix: str = 'backbone'
 
 

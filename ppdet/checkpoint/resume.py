@@ -1,21 +1,24 @@
 """`load_checkpoint_for_resume`: continue a run exactly where it stopped — or refuse.
 
-Resume is not fine-tuning: the model must be the same model. Any missing, unexpected or
-reshaped tensor is an error listing the differences and what changed in the config since the
-checkpoint was written (PaddleDetection silently re-initialises a head whose class count
-changed). Model, optimizer accumulators, LR scheduler, EMA, epoch/step and all RNG states are
-restored, so the continued run is bit-identical to an uninterrupted one.
+Resume is not fine-tuning: the model must be the same model, for the same classes in the same
+order. A class list that differs from the checkpoint's (a reordered `label_list.txt` trains on
+with every label swapped) is an error showing both lists; any missing, unexpected or reshaped
+tensor is an error listing the differences and what changed in the config since the checkpoint
+was written (PaddleDetection silently re-initialises a head whose class count changed).
+Model, optimizer accumulators, LR scheduler, EMA, epoch/step and all RNG states are restored,
+so the continued run is bit-identical to an uninterrupted one.
 """
 from __future__ import annotations
 
 import difflib
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import paddle
 
+from ppdet.checkpoint.class_match import class_key, describe_classes, same_class_lists
 from ppdet.checkpoint.metadata import prefix_of, read_metadata
 from ppdet.checkpoint.safe_pickle import PADDLE_BOOKKEEPING_KEYS, safe_load
 from ppdet.checkpoint.save import LATEST_POINTER
@@ -80,6 +83,24 @@ def _verify_files(prefix: str, meta: Optional[Dict[str, Any]], save_id: Optional
                            '(interrupted save); resume from the previous checkpoint')
 
 
+def _check_classes(prefix: str, meta: Optional[Dict[str, Any]],
+                   class_names: Optional[Sequence[str]]) -> None:
+    """The dataset's classes must be the checkpoint's, in its order (any case)."""
+    stored = (meta or {}).get('class_names')
+    if not stored or class_names is None or same_class_lists(stored, class_names):
+        return
+    same_set = sorted(map(class_key, stored)) == sorted(map(class_key, class_names))
+    why = ('the same classes in another order: every label would be swapped' if same_set
+           else 'other classes')
+    raise WeightsError(
+        f'{prefix}: cannot resume: the checkpoint was trained on {describe_classes(stored)} '
+        f'but the dataset has {describe_classes(class_names)} ({why}).\n'
+        'Resume continues the same run, so the classes must be the same, in the same order: '
+        'use the label list the run was trained with. To start a new run from these weights '
+        f'instead, drop -r and set -o pretrain_weights={prefix}.pdparams (detection mode '
+        'copies the head class by class, by name).')
+
+
 def _shape_differences(model: paddle.nn.Layer, weights: Dict[str, np.ndarray]) -> List[str]:
     sd = model.state_dict()
     out: List[str] = []
@@ -95,10 +116,15 @@ def _shape_differences(model: paddle.nn.Layer, weights: Dict[str, np.ndarray]) -
 def load_checkpoint_for_resume(source: str, model: paddle.nn.Layer, optimizer: Any = None, *,
                                lr_scheduler: Any = None, ema: Any = None,
                                current_config_text: Optional[str] = None,
+                               class_names: Optional[Sequence[str]] = None,
                                restore_random_state: bool = True) -> ResumeState:
-    """Restore a `save_checkpoint` result into freshly built objects; see the module doc."""
+    """Restore a `save_checkpoint` result into freshly built objects; see the module doc.
+
+    `class_names`: the dataset's classes, compared with those stored in the checkpoint.
+    """
     prefix = resolve_checkpoint_prefix(source)
     meta = read_metadata(prefix + '.pdparams')
+    _check_classes(prefix, meta, class_names)
     state: Dict[str, Any] = {}
     if os.path.isfile(prefix + '.pdstate'):
         state = safe_load(prefix + '.pdstate')

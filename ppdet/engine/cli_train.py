@@ -20,8 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--output_dir', default=None,
                    help='run folder (default: <save_dir>/<config name>)')
     p.add_argument('--dry-run', '--dry_run', dest='dry_run', action='store_true',
-                   help='resolve the config, build model and data, print the weight-load '
-                        'plan, and exit')
+                   help='do everything training does before its first step (config, model, '
+                        'data, weight-load plan or resume checks, optimizer), print the plan and '
+                        'exit; fails where training would, writes nothing')
     p.add_argument('--use_vdl', action='store_true', help='log to VisualDL (if installed)')
     p.add_argument('--vdl_log_dir', default=None, help='VisualDL log folder')
     p.add_argument('--amp', action='store_true', help='mixed precision (GPU only)')
@@ -48,18 +49,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     trainer = Trainer(cfg, 'train', output_dir=output_dir, dist=dist,
                       amp=args.amp and device.startswith('gpu'),
                       vdl_dir=(args.vdl_log_dir or os.path.join(output_dir, 'vdl'))
-                      if args.use_vdl else None)
+                      if args.use_vdl else None, write_records=not args.dry_run)
     if args.dry_run:
-        trainer.freeze()
-        if args.resume:
-            print(f'would resume from {args.resume}')
-        else:
-            trainer.load_pretrained(apply=False)
-        steps = trainer.reader.num_batches(trainer.dataset, dist.world_size)
-        print(f'dry run: {type(trainer.model).__name__} with '
-              f'{sum(int(p.size) for p in trainer.model.parameters()):,} parameters; '
-              f'{len(trainer.dataset)} training images, {steps} iterations per epoch, '
-              f'{cfg.get("epoch", 1)} epochs; nothing was trained or written')
+        print(trainer.dry_run(resume=args.resume, validate=args.eval))
         return 0
     summary = trainer.train(validate=args.eval, resume=args.resume)
     if dist.is_main:

@@ -10,17 +10,17 @@ import math
 import os
 import random
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 import numpy as np
 import paddle
 
-from ppdet.checkpoint import (LoadPolicy, apply_freeze, load_checkpoint_for_resume, load_pretrain_weights,
-                              render_freeze_report, render_load_report, save_checkpoint,
-                              trainable_parameters)
+from ppdet.checkpoint import (LoadPolicy, apply_freeze, load_checkpoint_for_resume,
+                              load_pretrain_weights, render_freeze_report, render_load_report,
+                              save_checkpoint, trainable_parameters)
 from ppdet.checkpoint.config_bridge import freeze_patterns_from_config, pretrain_kwargs_from_config
 from ppdet.core.dump import resolved_yaml
-from ppdet.core.errors import PPDetError
+from ppdet.core.errors import PPDetError, WeightsError
 from ppdet.core.workspace import create
 from ppdet.data import check_num_classes
 from ppdet.engine.batch import to_model_inputs
@@ -44,6 +44,16 @@ def _closing(batches: Any) -> Any:
             close()
 
 
+class _Setup(NamedTuple):
+    """What training needs before its first step (see `Trainer._prepare`)."""
+    steps_per_epoch: int
+    lr: Any
+    optimizer: Any
+    start_epoch: int
+    step: int
+    eval_data: Optional[Tuple[Any, Any]]
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
@@ -55,7 +65,9 @@ class Trainer:
 
     def __init__(self, cfg: Any, mode: str = 'train', *, output_dir: Optional[str] = None,
                  dist: Optional[DistInfo] = None, log: Callable[[str], None] = print,
-                 amp: bool = False, vdl_dir: Optional[str] = None) -> None:
+                 amp: bool = False, vdl_dir: Optional[str] = None,
+                 write_records: bool = True) -> None:
+        """`write_records=False`: nothing goes to the run folder (dry runs, inspection)."""
         self.cfg = cfg
         self.mode = mode
         self.dist = dist or DistInfo()
@@ -63,8 +75,8 @@ class Trainer:
         self.seed = int(cfg.get('seed', 0))
         seed_everything(self.seed)
         self.output_dir = output_dir or os.path.join(cfg.get('save_dir', 'output'), 'run')
-        self.record = RunRecord(self.output_dir, enabled=self.dist.is_main and mode == 'train',
-                                vdl_dir=vdl_dir)
+        self.record = RunRecord(self.output_dir, vdl_dir=vdl_dir,
+                                enabled=write_records and self.dist.is_main and mode == 'train')
         self.amp = amp
         self.scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if amp else None
         self.model = build_model(cfg)
@@ -79,15 +91,26 @@ class Trainer:
 
     # -- weights ------------------------------------------------------------------------
     def load_pretrained(self, source: Optional[str] = None, apply: bool = True):
-        """Load `pretrain_weights` as the config's transfer-learning keys say; report it."""
+        """Load `pretrain_weights` as the config's transfer-learning keys say; report it.
+
+        `apply=False` (dry run, `tools/inspect_weights.py`) makes the same plan against the same
+        dataset classes and refuses where loading would, but leaves the model as it is.
+        """
         source = source or self.cfg.get('pretrain_weights')
         if not source:
             text = 'pretrain_weights: none — every parameter starts from its initialiser'
             self.log(text)
             self.record.write_text('load_report.txt', text + '\n')
             return None
-        report = load_pretrain_weights(self.model, source, target_class_names=self.class_names,
-                                       apply=apply, **pretrain_kwargs_from_config(self.cfg))
+        try:
+            report = load_pretrain_weights(self.model, source, apply=apply,
+                                           target_class_names=self.class_names,
+                                           **pretrain_kwargs_from_config(self.cfg))
+        except WeightsError as e:
+            refused = getattr(e, 'report', None)
+            if refused is not None:  # the table first: it shows what the refusal is about
+                self.log(render_load_report(refused))
+            raise
         text = render_load_report(report)
         self.log(text)
         self.record.write_text('load_report.txt', text + '\n')
@@ -114,12 +137,15 @@ class Trainer:
         return report
 
     # -- training -----------------------------------------------------------------------
-    def train(self, validate: bool = False, resume: Optional[str] = None) -> Dict[str, Any]:
+    def _prepare(self, resume: Optional[str], config_text: str, validate: bool,
+                 apply: bool = True) -> _Setup:
+        """Everything before the first step: weights (pretrained, or resumed with its checks),
+        freezing, schedule, optimizer, EMA, eval data. `train()` and `dry_run()` both run it,
+        so a dry run fails exactly where training would; with `apply=False` pretrained weights
+        are only planned and the random state is not restored."""
         cfg = self.cfg
-        config_text = resolved_yaml(cfg)
-        self.record.write_text('config.yml', config_text)
         if not resume:
-            self.load_pretrained()
+            self.load_pretrained(apply=apply)
         self.freeze()
         steps_per_epoch = self.reader.num_batches(self.dataset, self.dist.world_size)
         if steps_per_epoch == 0:
@@ -133,15 +159,40 @@ class Trainer:
         start_epoch, step = 0, 0
         if resume:
             state = load_checkpoint_for_resume(resume, self.model, optimizer, lr_scheduler=lr,
-                                               ema=self.ema, current_config_text=config_text)
+                                               ema=self.ema, current_config_text=config_text,
+                                               class_names=self.class_names,
+                                               restore_random_state=apply)
             start_epoch, step = state.epoch, state.step
-            self.log(f'resumed from {state.prefix}: epoch {start_epoch}, iteration {step}')
+            self.log(f'{"resumed" if apply else "would resume"} from {state.prefix}: '
+                     f'epoch {start_epoch}, iteration {step}')
             for line in state.config_diff:
                 self.log(f'  config changed since: {line}')
+        eval_data = build_data(cfg, 'eval') if validate else None
+        return _Setup(steps_per_epoch, lr, optimizer, start_epoch, step, eval_data)
+
+    def dry_run(self, resume: Optional[str] = None, validate: bool = False) -> str:
+        """Run `_prepare` as `train()` would — same checks, same refusals — planning instead of
+        loading pretrained weights; nothing is written. Returns the summary line."""
+        if self.record.enabled:
+            raise ValueError('a dry run writes nothing: build the Trainer with '
+                             'write_records=False')
+        setup = self._prepare(resume, resolved_yaml(self.cfg), validate, apply=False)
+        params = sum(int(p.size) for p in self.model.parameters())
+        at = (f'; resumes at epoch {setup.start_epoch + 1}, iteration {setup.step}'
+              if resume else '')
+        return (f'dry run: {type(self.model).__name__} with {params:,} parameters; '
+                f'{len(self.dataset)} training images, {setup.steps_per_epoch} iterations per '
+                f'epoch, {self.cfg.get("epoch", 1)} epochs{at}; nothing was trained or written')
+
+    def train(self, validate: bool = False, resume: Optional[str] = None) -> Dict[str, Any]:
+        cfg = self.cfg
+        config_text = resolved_yaml(cfg)
+        steps_per_epoch, lr, optimizer, start_epoch, step, eval_data = self._prepare(
+            resume, config_text, validate)
+        self.record.write_text('config.yml', config_text)
         model = self.model
         if self.dist.world_size > 1:
             model = paddle.DataParallel(self.model)
-        eval_data = build_data(cfg, 'eval') if validate else None
         epochs = int(cfg.get('epoch', 1))
         max_iters = cfg.get('max_iters')
         total = epochs * steps_per_epoch if not max_iters else min(max_iters,

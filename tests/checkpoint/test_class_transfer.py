@@ -2,7 +2,6 @@
 classes exactly as the source model does, before any training step."""
 import numpy as np
 import paddle
-import pytest
 
 from ppdet.checkpoint import COCO80_CLASS_NAMES, ClassLayout, load_pretrain_weights
 from ppdet.checkpoint.class_layout import class_channel_map
@@ -58,7 +57,6 @@ def test_background_last_layout_keeps_background():
 
 
 def test_real_yolov3_subset_predicts_like_source():
-    pytest.importorskip('ppdet.modeling.architectures.yolov3')
     from tests.modeling._yolo_helpers import build_model
     paddle.seed(7)
     src = build_model('yolov3_mobilenet_v1_270e_coco', num_classes=80)

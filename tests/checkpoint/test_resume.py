@@ -9,7 +9,7 @@ import pytest
 from ppdet.checkpoint import (load_checkpoint_for_resume, load_pretrain_weights, read_metadata,
                               save_checkpoint)
 from ppdet.core.errors import WeightsError
-from tests.checkpoint._models import TinyYolo
+from tests.checkpoint._models import TinyYolo, randomize
 
 STEPS, SPLIT = 8, 5
 
@@ -111,3 +111,30 @@ def test_saved_checkpoint_metadata_feeds_pretrain_loading(tmp_path):
     assert meta['class_names'] == ['cat', 'dog'] and meta['architecture'] == 'TinyYolo'
     rep = load_pretrain_weights(TinyYolo(2), files.pdparams, target_class_names=['dog', 'cat'])
     assert [n for n, _, _ in rep.classes.kept] == ['dog', 'cat']
+
+
+def test_resume_with_the_classes_in_another_order_is_refused(tmp_path):
+    names = ['RBC', 'WBC', 'Platelets']
+    src = TinyYolo(3)
+    randomize(src, 8)
+    prefix = save_checkpoint(str(tmp_path / 'epoch_3'), src, class_names=names, epoch=3).prefix
+    with pytest.raises(WeightsError) as e:
+        load_checkpoint_for_resume(prefix, TinyYolo(3), class_names=names[::-1])
+    msg = str(e.value)
+    assert 'cannot resume' in msg and 'another order' in msg
+    assert '3 classes [RBC, WBC, Platelets]' in msg and '3 classes [Platelets, WBC, RBC]' in msg
+    # another case is the same class list
+    assert load_checkpoint_for_resume(prefix, TinyYolo(3), class_names=['rbc', 'wbc',
+                                                                        'platelets']).epoch == 3
+    # remedy 2 of the message: a new run with pretrain_weights=<prefix>.pdparams copies the
+    # head by class name (remedy 1, the run's own label list, is the line above)
+    assert f'pretrain_weights={prefix}.pdparams' in msg
+    dst = TinyYolo(3)
+    rep = load_pretrain_weights(dst, prefix + '.pdparams', target_class_names=names[::-1])
+    assert [(n, s) for n, _, s in rep.classes.kept] == [('Platelets', 2), ('WBC', 1), ('RBC', 0)]
+    src.eval(), dst.eval()
+    x = paddle.rand([1, 3, 8, 8])
+    for s, d in zip(src(x), dst(x)):
+        s, d = (t.numpy().reshape(1, 3, 5 + 3, 8, 8) for t in (s, d))  # per anchor
+        assert np.array_equal(d[:, :, :5], s[:, :, :5])
+        assert np.array_equal(d[:, :, 5:], s[:, :, 5:][:, :, ::-1])
