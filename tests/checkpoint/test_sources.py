@@ -1,42 +1,16 @@
 """Weight sources: local paths with/without suffix and URLs downloaded once through a local HTTP
 server into the cache; an offline run (server stopped) uses the cached file without a request."""
 import hashlib
-import http.server
-import threading
-from functools import partial
 
 import pytest
 
 from ppdet.checkpoint import resolve_weights_path
 from ppdet.checkpoint.sources import CACHE_ENV, cached_path_for_url
 from ppdet.core.errors import WeightsError
+from tests.helpers.http_server import LocalServer
 
 
-class _Server:
-    """http.server on 127.0.0.1 serving `directory`, counting requests."""
-
-    def __init__(self, directory):
-        self.requests = []
-        outer = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                outer.requests.append(self.path)
-                super().do_GET()
-
-        self.httpd = http.server.ThreadingHTTPServer(
-            ('127.0.0.1', 0), partial(Handler, directory=str(directory)))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}'
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+_Server = LocalServer
 
 
 @pytest.fixture

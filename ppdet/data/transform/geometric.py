@@ -32,7 +32,12 @@ def _pair(size: Size, name: str) -> List[int]:
 
 
 def resize_sample(sample: Sample, target_size: Size, keep_ratio: bool, interp: int) -> Sample:
-    """Resize image and boxes; keep_ratio scales so the image fits target's (short, long)."""
+    """Resize image and boxes; keep_ratio scales so the image fits target's (short, long).
+
+    With keep_ratio the image is resized by the scale factor itself (OpenCV's fx/fy), as
+    PaddleDetection does: OpenCV then samples at exactly that scale and picks the output size
+    by rounding, which can differ by a pixel from `im_shape` = int(scale * side + 0.5).
+    """
     im = sample['image']
     h, w = im.shape[:2]
     th, tw = _pair(target_size, 'Resize')
@@ -40,10 +45,12 @@ def resize_sample(sample: Sample, target_size: Size, keep_ratio: bool, interp: i
         scale = min(min(th, tw) / min(h, w), max(th, tw) / max(h, w))
         new_h, new_w = int(scale * h + 0.5), int(scale * w + 0.5)
         sy = sx = scale
+        sample['image'] = cv2.resize(im, None, None, fx=scale, fy=scale,
+                                     interpolation=int(interp))
     else:
         new_h, new_w = th, tw
         sy, sx = th / h, tw / w
-    sample['image'] = cv2.resize(im, (new_w, new_h), interpolation=int(interp))
+        sample['image'] = cv2.resize(im, (new_w, new_h), interpolation=int(interp))
     sample['im_shape'] = np.array([new_h, new_w], np.float32)
     sf = sample.get('scale_factor', np.ones(2, np.float32))
     sample['scale_factor'] = np.array([sf[0] * sy, sf[1] * sx], np.float32)
