@@ -20,7 +20,6 @@ from ppdet.convert.records import FileResult
 from ppdet.convert.report import ConversionReport
 from ppdet.convert.task import Task
 from ppdet.convert.voc import parse_voc
-from ppdet.core.errors import ConvertError
 
 SPLITS = ('train', 'val', 'test')
 
@@ -103,7 +102,8 @@ def plan_cityscapes(opts: ConvertOptions, report: ConversionReport) -> Plan:
 
 
 def _voc_image_dir(opts: ConvertOptions) -> Optional[str]:
-    """--image_input_dir, else the VOC layout's sibling JPEGImages folder when it exists."""
+    """--image_input_dir, else the VOC layout's sibling JPEGImages folder when it exists (each
+    file also looks beside its XML: see `ppdet.convert.voc`)."""
     if opts.image_input_dir:
         return opts.image_input_dir
     sibling = Path(opts.voc_anno_dir).resolve().parent / 'JPEGImages'
@@ -147,9 +147,6 @@ def plan_voc(opts: ConvertOptions, report: ConversionReport) -> Plan:
     ids = {p: i for i, p in enumerate(sorted({p for _, ps in lists for p in ps}), start=1)}
     out_dir = Path(opts.output_dir) if opts.output_dir else None
     dest = str(out_dir / 'images') if out_dir is not None and opts.copy_images else None
-    if dest is not None and image_dir is None:
-        raise ConvertError(f'no image folder for {anno_dir}: give --image_input_dir (or use a '
-                           'VOC layout with JPEGImages beside Annotations)')
     tasks, copied = [], set()
     for name, paths in lists:
         for p in paths:
