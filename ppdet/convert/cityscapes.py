@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from ppdet.convert import geometry as G
-from ppdet.convert.images import copy_image, first_existing, image_size
+from ppdet.convert.images import first_existing, image_size
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import Task, read_json_list_file
+from ppdet.convert.task import Task, place_output_image, read_json_list_file
 
 INSTANCE_CLASSES = ('person', 'rider', 'car', 'truck', 'bus', 'caravan', 'trailer', 'train',
                     'motorcycle', 'bicycle')
@@ -73,8 +73,8 @@ def parse_cityscapes(task: Task) -> FileResult:
         name = image_prefix(Path(task.source).name) + '_leftImg8bit.png'
     else:
         name = found.name
-        if task.dest_dir:
-            copy_image(found, Path(task.dest_dir), name)
+        if not place_output_image(task, res, found, name):
+            return res
     res.image = ImageInfo(name, w, h)
     res.origin = str(found.resolve()) if found is not None else ''
     stuff = sorted(set(lbl for i, obj in enumerate(data['objects'])

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ppdet.convert import geometry as G
-from ppdet.convert.images import (copy_image, first_existing, image_size, is_image_name,
-                                  native_path, same_stem_image)
+from ppdet.convert.images import (first_existing, image_size, is_image_name, native_path,
+                                  same_stem_image)
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import IGNORE_LABELS, Task
+from ppdet.convert.task import IGNORE_LABELS, Task, place_output_image
 
 
 def _num(node: Optional[ET.Element], tag: str) -> Optional[float]:
@@ -127,7 +127,7 @@ def _not_found(task: Task, root: ET.Element) -> str:
 
 
 def _settle_image(task: Task, root: ET.Element, res: FileResult) -> Optional[Tuple[int, int]]:
-    """Find the image, settle (width, height), copy it; None (with an error) when impossible."""
+    """Find the image, settle (width, height), place it; None (with an error) when impossible."""
     found = _find_image(task, root, res)
     sz = root.find('size')
     w, h = _num(sz, 'width'), _num(sz, 'height')
@@ -150,8 +150,8 @@ def _settle_image(task: Task, root: ET.Element, res: FileResult) -> Optional[Tup
             return None
     fname = native_path((root.findtext('filename') or '').strip()).name
     name = found.name if found is not None else (fname or Path(task.source).stem + '.jpg')
-    if task.dest_dir and found is not None:
-        copy_image(found, Path(task.dest_dir), name)
+    if found is not None and not place_output_image(task, res, found, name):
+        return None
     res.image = ImageInfo(name, int(w), int(h))
     res.origin = str(found.resolve()) if found is not None else ''
     return int(w), int(h)
