@@ -10,8 +10,6 @@ import os
 from pathlib import Path
 from typing import Iterable, Optional, Tuple, TypeVar, Union
 
-from PIL import Image
-
 from ppdet.convert.image_header import header_size
 
 PathLike = TypeVar('PathLike', str, Path)
@@ -30,6 +28,7 @@ def image_size(path: Union[str, Path]) -> Optional[Tuple[int, int]]:
     size = header_size(str(path))
     if size is not None:
         return size
+    from PIL import Image  # other formats and odd headers only: Pillow is slow to import
     try:
         with Image.open(path) as im:
             return int(im.size[0]), int(im.size[1])
@@ -39,6 +38,7 @@ def image_size(path: Union[str, Path]) -> Optional[Tuple[int, int]]:
 
 def bytes_info(data: bytes) -> Optional[Tuple[int, int, str]]:
     """(width, height, extension) of an encoded image held in memory, or None if undecodable."""
+    from PIL import Image
     try:
         with Image.open(io.BytesIO(data)) as im:
             ext = _FORMAT_EXT.get(im.format or '', '.png')

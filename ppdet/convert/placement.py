@@ -12,7 +12,6 @@ previous link instead of writing through it into someone's source image.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import shutil
 import stat
@@ -40,6 +39,10 @@ def _symlink(src: PathLike, dest: PathLike) -> None:
 
 
 def _reflink(src: PathLike, dest: PathLike) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no clones here
+        raise OSError(errno.ENOTSUP, 'reflinks need Linux') from None
     with open(src, 'rb') as fin, open(dest, 'xb') as fout:
         try:
             fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
@@ -59,8 +62,8 @@ _WRITES_IN_PLACE = ('reflink', 'copy')  # these open the destination: never an e
 
 
 def _already_there(src: PathLike, dest: PathLike, mode: str) -> Tuple[bool, bool]:
-    """(dest exists, dest already is this image): the same file, the same link target, or a
-    regular file of the same size (a previous run's copy)."""
+    """(dest exists, dest already is this image: the same file or the same link target). A
+    previous run's copy is placed again: the same size would not prove the same picture."""
     try:
         d = os.lstat(dest)
     except FileNotFoundError:
@@ -68,8 +71,7 @@ def _already_there(src: PathLike, dest: PathLike, mode: str) -> Tuple[bool, bool
     if stat.S_ISLNK(d.st_mode):
         return True, mode == 'symlink' and os.readlink(dest) == os.path.abspath(src)
     s = os.stat(src)
-    same = (d.st_ino == s.st_ino and d.st_dev == s.st_dev) or d.st_size == s.st_size
-    return True, same and mode != 'symlink'
+    return True, d.st_ino == s.st_ino and d.st_dev == s.st_dev and mode != 'symlink'
 
 
 def _make(how: str, src: PathLike, dest: PathLike, exists: bool) -> None:
@@ -106,6 +108,12 @@ def _place_by(how: str, src: PathLike, dest: PathLike, exists: bool) -> str:
 def place_image(src: PathLike, dest: PathLike, mode: str = 'auto') -> str:
     """Put the image `src` at `dest` by `mode` (see PLACEMENTS); return how it was done:
     'hardlink', 'reflink', 'copy', 'symlink' or 'present'. Raises OSError when it cannot."""
+    if mode in ('auto', 'hardlink'):
+        try:  # the common case, a fresh output folder: one system call, no look first
+            os.link(src, dest)
+            return 'hardlink'
+        except OSError:
+            pass  # exists already, missing folder, or no hard links here: the careful way
     exists, same = _already_there(src, dest, mode)
     if same:
         return PRESENT

@@ -84,8 +84,8 @@ def _proportion_plan(files: Sequence[Union[str, Path]], root: Path, opts: Conver
     out_dir = Path(opts.output_dir)
     splits = assign_splits(len(files), opts)
     props = dict(zip(SPLITS, (opts.train_proportion, opts.val_proportion, opts.test_proportion)))
-    tasks = [Task(i, str(f), splits[i], str(root), image_dir,
-                  str(out_dir / splits[i]) if opts.copy_images else None, opts.place_images)
+    dest = {s: str(out_dir / s) if opts.copy_images else None for s in SPLITS}
+    tasks = [Task(i, str(f), splits[i], str(root), image_dir, dest[splits[i]], opts.place_images)
              for i, f in enumerate(files, start=1)]
     outputs = {s: out_dir / 'annotations' / f'instance_{s}.json' for s in SPLITS if props[s] > 0}
     return Plan(tasks, parser, outputs, out_dir / 'x2coco_report.json')

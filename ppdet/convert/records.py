@@ -12,6 +12,7 @@ from typing import List, NamedTuple, Optional, Union
 from ppdet.convert.geometry import Box, xyxy_to_xywh
 
 LEVELS = ('info', 'warning', 'error')
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) builds per call
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Instance:
                'segmentation': self.segmentation or []}
         ann.update(self.extra)
         return EncodedInstance(self.label, self.iscrowd, int(self.extra.get('difficult', 0)),
-                               json.dumps(ann, ensure_ascii=False)[1:])
+                               _JSON.encode(ann)[1:])
 
 
 class EncodedInstance(NamedTuple):
