@@ -48,8 +48,8 @@ def read_json_list_file(task: 'Task', res: Any, key: str, kind: str) -> Optional
     """The task's JSON if it is a mapping holding a list under `key`; otherwise record why
     not on `res` (unreadable: error; another kind of JSON: warning) and return None."""
     try:
-        with open(task.source, encoding='utf-8') as f:
-            data = json.load(f)
+        with open(task.source, 'rb') as f:
+            data = json.loads(f.read())  # bytes: UTF-8 (with or without BOM), UTF-16, UTF-32
     except (OSError, UnicodeDecodeError, ValueError) as e:
         res.add('error', 'unreadable', f'cannot read JSON: {e}')
         return None
