@@ -116,12 +116,11 @@ def _add_object(res: FileResult, i: int, obj: object, w: int, h: int) -> Optiona
     if len(pts) < 3:
         res.add('warning', 'refused', f'{where}: polygon needs 3 points, has {len(pts)}')
         return None
-    pts, moved = G.clamp_points(pts, w, h)
-    box, area = G.bbox_of(pts), G.polygon_area(pts)
+    flat, box, area, moved = G.clamp_polygon(pts, w, h)
     if box[2] - box[0] <= 0 or box[3] - box[1] <= 0 or area <= 0:
         res.add('warning', 'dropped', f'{where}: no area left inside the {w}x{h} image')
         return None
     if moved:
         res.add('warning', 'clipped', f'{where}: vertices outside the {w}x{h} image clamped')
-    res.instances.append(Instance(cls, box, [G.flatten(pts)], round(area, 2), crowd))
+    res.instances.append(Instance(cls, box, [flat], round(area, 2), crowd))
     return None

@@ -19,7 +19,7 @@ def test_clamp_polygon_equals_the_separate_steps():
 
 
 def test_clamp_polygon_cases():
-    flat, box, area, moved = G.clamp_polygon([(-5, 10), (30, 10), (30, 60)], 20, 40)
+    flat, box, area, moved = G.clamp_polygon([(-5.0, 10.0), (30.0, 10.0), (30.0, 60.0)], 20, 40)
     assert flat == [0.0, 10.0, 20.0, 10.0, 20.0, 40.0] and box == (0.0, 10.0, 20.0, 40.0)
     assert area == 300.0 and moved
-    assert G.clamp_polygon([(1, 1), (2, 2)], 10, 10)[2] == 0.0    # two points: no area
+    assert G.clamp_polygon([(1.0, 1.0), (2.0, 2.0)], 10, 10)[2] == 0.0  # 2 points: no area
