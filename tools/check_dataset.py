@@ -20,7 +20,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_args(parser)
     parser.add_argument('--decode', action='store_true',
-                        help='decode every image fully (slower; finds truncated files)')
+                        help='also decode every image with the training decoder (slower; '
+                        'truncated files are found without it)')
     parser.add_argument('--no-verify', action='store_true',
                         help='skip reading image headers (only existence is checked)')
     parser.add_argument('--strict', action='store_true',
