@@ -1,10 +1,12 @@
 """`convert()`: plan, parse in a process pool (streamed), assign categories, write COCO + report.
 
 Parsing is the expensive part and every file is independent, so files go to a
-`multiprocessing.Pool` through `imap` in chunks: results stream back in order while workers keep
-reading, and nothing needs all files in memory before writing but the COCO lists themselves.
-Categories and annotation ids are decided in the parent after all labels are known, so the id
-of a category never depends on which file came first and every split shares one list.
+`multiprocessing.Pool` (one process per usable core by default) through `imap` in chunks:
+results stream back in order while workers keep reading. Each file's annotations leave the
+worker already written as JSON (all but their ids), so formatting the floats runs in parallel
+and the parent only numbers and splices. Categories and annotation ids are decided in the parent
+after all labels are known, so the id of a category never depends on which file came first and
+every split shares one list.
 """
 from __future__ import annotations
 
