@@ -1,9 +1,10 @@
-"""Build the datasets of a config and print what was loaded, fixed and refused.
+"""Build the datasets of a config and print, in one pass, what was loaded, fixed and refused.
 
     python tools/check_dataset.py -c configs/datasets/bccd_voc.yml [-o k=v ...] [--decode]
 
-Exit status 0 when every image is usable, 1 when any was refused or has a problem, 2 on an
-error in the config or data (printed without traceback).
+Every problem is listed and counted (unknown labels, missing, unreadable and truncated images,
+bad boxes). Exit status 0 when nothing is refused, 1 when anything is (with --strict also when
+the loader had to clip or drop boxes), 2 on an error in the config (printed without traceback).
 """
 import argparse
 import os
@@ -19,14 +20,18 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_args(parser)
     parser.add_argument('--decode', action='store_true',
-                        help='decode every image fully (slower; finds truncated files)')
+                        help='also decode every image with the training decoder (slower; '
+                        'truncated files are found without it)')
     parser.add_argument('--no-verify', action='store_true',
                         help='skip reading image headers (only existence is checked)')
+    parser.add_argument('--strict', action='store_true',
+                        help='boxes the loader clips or drops fail the check too')
     args = parser.parse_args(argv)
     from ppdet.core.workspace import create
-    from ppdet.data.check_tool import check_datasets
+    from ppdet.data.dataset_report import check_datasets
     cfg = load_from_args(args)
-    text, ok = check_datasets(cfg, create, verify=not args.no_verify, decode=args.decode)
+    text, ok = check_datasets(cfg, create, verify=not args.no_verify, decode=args.decode,
+                              strict=args.strict)
     print(text)
     return 0 if ok else 1
 

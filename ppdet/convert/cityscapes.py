@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from ppdet.convert import geometry as G
-from ppdet.convert.images import copy_image, first_existing, image_size
+from ppdet.convert.images import first_existing, image_size
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import Task, read_json_list_file
+from ppdet.convert.task import Task, place_output_image, read_json_list_file
 
 INSTANCE_CLASSES = ('person', 'rider', 'car', 'truck', 'bus', 'caravan', 'trailer', 'train',
                     'motorcycle', 'bicycle')
@@ -73,8 +73,8 @@ def parse_cityscapes(task: Task) -> FileResult:
         name = image_prefix(Path(task.source).name) + '_leftImg8bit.png'
     else:
         name = found.name
-        if task.dest_dir:
-            copy_image(found, Path(task.dest_dir), name)
+        if not place_output_image(task, res, found, name):
+            return res
     res.image = ImageInfo(name, w, h)
     res.origin = str(found.resolve()) if found is not None else ''
     stuff = sorted(set(lbl for i, obj in enumerate(data['objects'])
@@ -116,12 +116,11 @@ def _add_object(res: FileResult, i: int, obj: object, w: int, h: int) -> Optiona
     if len(pts) < 3:
         res.add('warning', 'refused', f'{where}: polygon needs 3 points, has {len(pts)}')
         return None
-    pts, moved = G.clamp_points(pts, w, h)
-    box, area = G.bbox_of(pts), G.polygon_area(pts)
+    flat, box, area, moved = G.clamp_polygon(pts, w, h)
     if box[2] - box[0] <= 0 or box[3] - box[1] <= 0 or area <= 0:
         res.add('warning', 'dropped', f'{where}: no area left inside the {w}x{h} image')
         return None
     if moved:
         res.add('warning', 'clipped', f'{where}: vertices outside the {w}x{h} image clamped')
-    res.instances.append(Instance(cls, box, [G.flatten(pts)], round(area, 2), crowd))
+    res.instances.append(Instance(cls, box, [flat], round(area, 2), crowd))
     return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from ppdet.convert.options import DATASET_TYPES, ConvertOptions
+from ppdet.convert.placement import PLACEMENTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,9 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
       'default: the sorted union of the names found')
     a('--strict', action='store_true', help='warnings (clipped, refused, dropped, ...) fail the '
       'run too')
-    a('--workers', type=int, default=1, help='parallel worker processes (default 1)')
-    a('--no_copy_images', action='store_true', help='write only the JSON files, do not copy '
+    a('--workers', type=int, default=None, help='parallel worker processes (default: one per '
+      'usable CPU core)')
+    a('--no_copy_images', action='store_true', help='write only the JSON files, do not put '
       'images into --output_dir')
+    a('--place_images', choices=PLACEMENTS, default='auto', help='how images reach '
+      '--output_dir: auto (hard link on the same filesystem, else reflink, else copy; the '
+      'report says which), hardlink, reflink, copy, or symlink (breaks if the sources move)')
 
 
 def options_from_args(args: argparse.Namespace) -> ConvertOptions:
@@ -48,4 +53,5 @@ def options_from_args(args: argparse.Namespace) -> ConvertOptions:
         test_proportion=args.test_proportion, voc_anno_dir=args.voc_anno_dir,
         voc_anno_list=list(args.voc_anno_list), voc_label_list=args.voc_label_list,
         voc_out_name=list(args.voc_out_name), seed=args.seed, label_list=args.label_list,
-        strict=args.strict, workers=args.workers, copy_images=not args.no_copy_images)
+        strict=args.strict, workers=args.workers, copy_images=not args.no_copy_images,
+        place_images=args.place_images)

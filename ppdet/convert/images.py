@@ -1,18 +1,18 @@
-"""Image files for the converters: find them, read their size from the header, copy them out.
+"""Image files for the converters: find them and read their size from the header.
 
-Sizes come from the file header through Pillow (no pixel decoding), which keeps reading
-10,000 images cheap when an annotation does not carry its size.
+Sizes come from the file header (no pixel decoding): JPEG and PNG headers are read directly,
+anything else through Pillow, which keeps reading 10,000 images cheap.
 """
 from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Optional, Tuple, TypeVar, Union
 
-from PIL import Image
+from ppdet.convert.image_header import header_size
 
+PathLike = TypeVar('PathLike', str, Path)
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 _FORMAT_EXT = {'JPEG': '.jpg', 'PNG': '.png', 'BMP': '.bmp', 'TIFF': '.tif', 'WEBP': '.webp',
                'GIF': '.gif'}
@@ -23,8 +23,12 @@ def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in IMAGE_EXTS
 
 
-def image_size(path: Path) -> Optional[Tuple[int, int]]:
+def image_size(path: Union[str, Path]) -> Optional[Tuple[int, int]]:
     """(width, height) read from the header, or None when the file is missing or not an image."""
+    size = header_size(str(path))
+    if size is not None:
+        return size
+    from PIL import Image  # other formats and odd headers only: Pillow is slow to import
     try:
         with Image.open(path) as im:
             return int(im.size[0]), int(im.size[1])
@@ -34,6 +38,7 @@ def image_size(path: Path) -> Optional[Tuple[int, int]]:
 
 def bytes_info(data: bytes) -> Optional[Tuple[int, int, str]]:
     """(width, height, extension) of an encoded image held in memory, or None if undecodable."""
+    from PIL import Image
     try:
         with Image.open(io.BytesIO(data)) as im:
             ext = _FORMAT_EXT.get(im.format or '', '.png')
@@ -42,14 +47,14 @@ def bytes_info(data: bytes) -> Optional[Tuple[int, int, str]]:
         return None
 
 
-def first_existing(candidates: Iterable[Path]) -> Optional[Path]:
-    """The first candidate that is an existing file; candidates may repeat."""
+def first_existing(candidates: Iterable[PathLike]) -> Optional[PathLike]:
+    """The first candidate (str or Path, returned as given) that is an existing file."""
     seen = set()
     for c in candidates:
         if c in seen:
             continue
         seen.add(c)
-        if c.is_file():
+        if os.path.isfile(c):
             return c
     return None
 
@@ -70,19 +75,3 @@ def same_stem_image(folder: Path, stem: str) -> Optional[Path]:
 def native_path(text: str) -> Path:
     """A path as written in an annotation, with Windows separators made portable."""
     return Path(text.replace('\\', '/'))
-
-
-def copy_image(src: Path, dest_dir: Path, name: str) -> None:
-    """Copy `src` to dest_dir/name unless the same file is already there (same size)."""
-    dest = dest_dir / name
-    if dest.is_file() and dest.stat().st_size == src.stat().st_size:
-        return
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest)
-
-
-def write_image_bytes(data: bytes, dest_dir: Path, name: str) -> None:
-    """Write an embedded (already encoded) image to dest_dir/name."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    with open(dest_dir / name, 'wb') as f:
-        f.write(data)

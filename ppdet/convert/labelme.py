@@ -12,14 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import os
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ppdet.convert import geometry as G
-from ppdet.convert.images import (bytes_info, copy_image, first_existing, image_size,
-                                  is_image_name, native_path, same_stem_image, write_image_bytes)
+from ppdet.convert.images import (bytes_info, first_existing, image_size, is_image_name,
+                                  native_path, same_stem_image)
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import IGNORE_LABELS, Task, read_json_list_file
+from ppdet.convert.task import IGNORE_LABELS, Task, place_output_image, read_json_list_file
 
 NO_AREA_SHAPES = ('point', 'points', 'line', 'linestrip')
 
@@ -33,7 +34,7 @@ def parse_labelme(task: Task) -> FileResult:
     if not _place_image(task, data, res):
         return res
     w, h = res.image.width, res.image.height
-    parts: Dict[Tuple[str, object], List[Tuple[List[G.Point], G.Box, float]]] = {}
+    parts: Dict[Tuple[str, object], List[Tuple[List[float], G.Box, float]]] = {}
     order: List[Tuple[str, object]] = []
     for i, shape in enumerate(data['shapes']):
         if not isinstance(shape, dict):
@@ -64,7 +65,7 @@ def parse_labelme(task: Task) -> FileResult:
         ps = parts[key]
         res.instances.append(Instance(
             label=key[0], box=G.union_box([p[1] for p in ps]),
-            segmentation=[G.flatten(p[0]) for p in ps], area=round(sum(p[2] for p in ps), 2)))
+            segmentation=[p[0] for p in ps], area=round(sum(p[2] for p in ps), 2)))
         if len(ps) > 1:
             res.add('info', 'merged', f'label "{key[0]}" group_id {key[1]}: {len(ps)} parts '
                     'merged into one instance')
@@ -132,18 +133,17 @@ def _mask_polygons(shape: dict, where: str, res: FileResult) -> Optional[List[Li
 
 
 def _clamp_part(polys: List[List[G.Point]], w: int, h: int, where: str,
-                res: FileResult) -> Optional[List[Tuple[List[G.Point], G.Box, float]]]:
-    """Clamp polygons into the image; drop those left without area. Both outcomes are counted."""
+                res: FileResult) -> Optional[List[Tuple[List[float], G.Box, float]]]:
+    """Clamp polygons into the image; drop those left without area. Both outcomes are counted.
+    Returns (flat segmentation, box, area) per polygon kept."""
     out = []
     moved_any = False
     for poly in polys:
-        pts, moved = G.clamp_points(poly, w, h)
+        flat, box, area, moved = G.clamp_polygon(poly, w, h)
         moved_any = moved_any or moved
-        box = G.bbox_of(pts)
-        area = G.polygon_area(pts)
         if box[2] - box[0] <= 0 or box[3] - box[1] <= 0 or area <= 0:
             continue
-        out.append((pts, box, area))
+        out.append((flat, box, area))
     if not out:
         res.add('warning', 'dropped', f'{where}: no area left inside the {w}x{h} image')
         return None
@@ -152,44 +152,54 @@ def _clamp_part(polys: List[List[G.Point]], w: int, h: int, where: str,
     return out
 
 
+def _find_image(task: Task, written: str, res: FileResult) -> Optional[str]:
+    """The image file: `<image_dir>/<basename of imagePath>`, imagePath as written (relative to
+    the JSON), its basename beside the JSON; else an image named like the JSON (a guess,
+    reported). Plain strings: this runs for every file."""
+    src_dir, src_name = os.path.split(task.source)
+    wpath = written.replace('\\', '/')
+    base = os.path.basename(wpath)
+    candidates = []
+    if base:
+        if task.image_dir:
+            candidates.append(os.path.join(task.image_dir, base))
+        candidates.append(wpath if os.path.isabs(wpath) else os.path.join(src_dir, wpath))
+        candidates.append(os.path.join(src_dir, base))
+    found = first_existing(candidates)
+    if found is not None:
+        return found
+    stem = os.path.splitext(src_name)[0]
+    guess = (same_stem_image(Path(task.image_dir), stem) if task.image_dir else None) or \
+        same_stem_image(Path(src_dir), stem)
+    if guess is None:
+        return None
+    res.add('warning', 'resolved', f'imagePath "{written}" not found; using {guess.name} (same '
+            f'name as the JSON)')
+    return str(guess)
+
+
 def _place_image(task: Task, data: dict, res: FileResult) -> bool:
-    """Find the image (or use embedded imageData), settle its size, copy it; False on failure."""
-    src = Path(task.source)
+    """Find the image (or use embedded imageData), settle its size, place it; False on failure."""
     written = str(data.get('imagePath') or '')
-    wpath = native_path(written) if written else None
-    image_dir = Path(task.image_dir) if task.image_dir else None
-    as_written = []
-    if wpath is not None:
-        if image_dir is not None:
-            as_written.append(image_dir / wpath.name)
-        as_written.append(wpath if wpath.is_absolute() else src.parent / wpath)
-        as_written.append(src.parent / wpath.name)
-    found = first_existing(as_written)
-    if found is None:
-        guess = (same_stem_image(image_dir, src.stem) if image_dir else None) or \
-            same_stem_image(src.parent, src.stem)
-        if guess is not None:
-            res.add('warning', 'resolved', f'imagePath "{written}" not found; using '
-                    f'{guess.name} (same name as the JSON)')
-            found = guess
+    found = _find_image(task, written, res)
     embedded = None
     if found is None:
         embedded = _embedded(data)
         if embedded is None:
             res.add('error', 'missing_image', f'image "{written}" not found'
-                    + (f' in {image_dir}' if image_dir else '') + ' and no imageData')
+                    + (f' in {task.image_dir}' if task.image_dir else '') + ' and no imageData')
             return False
         res.add('info', 'resolved', f'image "{written}" not found; written from embedded imageData')
     if found is not None:
         size = image_size(found)
         if size is None:
-            res.add('error', 'unreadable', f'image {found.name} cannot be read')
+            res.add('error', 'unreadable', f'image {os.path.basename(found)} cannot be read')
             return False
-        name = found.name
+        name = os.path.basename(found)
     else:
-        info = embedded[1]
-        size = info[:2]
-        name = wpath.name if wpath is not None and is_image_name(wpath.name) else src.stem + info[2]
+        size = embedded[1][:2]
+        wname = native_path(written).name if written else ''
+        name = wname if is_image_name(wname) else Path(task.source).stem + embedded[1][2]
     w_json, h_json = data.get('imageWidth'), data.get('imageHeight')
     if not (isinstance(w_json, int) and isinstance(h_json, int) and w_json > 0 and h_json > 0):
         res.add('info', 'size_from_image', f'imageWidth/imageHeight missing or invalid; '
@@ -197,14 +207,10 @@ def _place_image(task: Task, data: dict, res: FileResult) -> bool:
     elif (w_json, h_json) != tuple(size):
         res.add('warning', 'size_mismatch', f'JSON says {w_json}x{h_json} but the image is '
                 f'{size[0]}x{size[1]}; using the image')
+    if not place_output_image(task, res, found, name, embedded[0] if embedded else None):
+        return False
     res.image = ImageInfo(name, int(size[0]), int(size[1]))
-    res.origin = str(found.resolve()) if found is not None else 'imageData'
-    if task.dest_dir:
-        dest = Path(task.dest_dir)
-        if found is not None:
-            copy_image(found, dest, name)
-        else:
-            write_image_bytes(embedded[0], dest, name)
+    res.origin = os.path.abspath(found) if found is not None else 'imageData'
     return True
 
 

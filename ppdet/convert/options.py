@@ -5,10 +5,12 @@ second, not a half-finished output folder.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from ppdet.convert.placement import PLACEMENTS
 from ppdet.core.errors import ConvertError
 
 DATASET_TYPES = ('voc', 'labelme', 'cityscape')
@@ -24,6 +26,8 @@ class ConvertOptions:
     voc_out_name) or, without lists, all XML in voc_anno_dir split like labelme.
     label_list / voc_label_list: a text file, one category name per line, fixing ids 1..N;
     without it the ids follow the sorted union of the names found.
+    workers: parsing processes (None: one per usable CPU core). place_images: how images reach
+    the output folder (see ppdet.convert.placement; 'auto': hard link, else reflink, else copy).
     """
     dataset_type: str
     json_input_dir: Optional[str] = None
@@ -39,16 +43,20 @@ class ConvertOptions:
     seed: int = 0
     label_list: Optional[str] = None
     strict: bool = False
-    workers: int = 1
+    workers: Optional[int] = None
     copy_images: bool = True
+    place_images: str = 'auto'
 
     def check(self) -> None:
         """Raise ConvertError naming the flag when the options cannot work."""
         if self.dataset_type not in DATASET_TYPES:
             raise ConvertError(f'--dataset_type {self.dataset_type!r}: choose one of '
                                f'{", ".join(DATASET_TYPES)}')
-        if self.workers < 1:
+        if self.workers is not None and self.workers < 1:
             raise ConvertError(f'--workers {self.workers}: must be 1 or more')
+        if self.place_images not in PLACEMENTS:
+            raise ConvertError(f'--place_images {self.place_images!r}: choose one of '
+                               f'{", ".join(PLACEMENTS)}')
         props = (self.train_proportion, self.val_proportion, self.test_proportion)
         if any(p < 0 for p in props) or abs(sum(props) - 1.0) > 1e-6:
             raise ConvertError(f'--train/val/test_proportion {props}: must be >= 0 and sum to 1')
@@ -82,6 +90,16 @@ class ConvertOptions:
         if not self.voc_anno_list and not self.output_dir:
             raise ConvertError('--dataset_type voc needs --voc_anno_list (and --voc_out_name) '
                                'or --output_dir (split all XML by the proportions)')
+
+    @property
+    def worker_count(self) -> int:
+        """`workers`, or the CPU cores this process may use."""
+        if self.workers is not None:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
 
     @property
     def fixed_label_file(self) -> Optional[str]:

@@ -1,10 +1,12 @@
 """`convert()`: plan, parse in a process pool (streamed), assign categories, write COCO + report.
 
 Parsing is the expensive part and every file is independent, so files go to a
-`multiprocessing.Pool` through `imap` in chunks: results stream back in order while workers keep
-reading, and nothing needs all files in memory before writing but the COCO lists themselves.
-Categories and annotation ids are decided in the parent after all labels are known, so the id
-of a category never depends on which file came first and every split shares one list.
+`multiprocessing.Pool` (one process per usable core by default) through `imap` in chunks:
+results stream back in order while workers keep reading. Each file's annotations leave the
+worker already written as JSON (all but their ids), so formatting the floats runs in parallel
+and the parent only numbers and splices. Categories and annotation ids are decided in the parent
+after all labels are known, so the id of a category never depends on which file came first and
+every split shares one list.
 """
 from __future__ import annotations
 
@@ -12,15 +14,15 @@ import json
 import multiprocessing
 import os
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List
+from typing import Callable, Dict, Iterable, Iterator, List, Tuple
 
-from ppdet.convert import geometry as G
 from ppdet.convert.options import ConvertOptions
 from ppdet.convert.plan import Plan, make_plan
 from ppdet.convert.records import FileResult
 from ppdet.convert.report import ConversionReport, SplitStats
-from ppdet.convert.task import IGNORE_LABELS
+from ppdet.convert.task import IGNORE_LABELS, Task
 from ppdet.core.errors import ConvertError
 
 
@@ -44,16 +46,22 @@ def read_label_list(path: str) -> List[str]:
     return names
 
 
+def _parse_encoded(job: Tuple[Callable[[Task], FileResult], Task]) -> FileResult:
+    """Run in a worker: parse one file and write its annotations as JSON there."""
+    parser, task = job
+    return parser(task).encode()
+
+
 def _results(plan: Plan, workers: int) -> Iterator[FileResult]:
     """Parse every task, in plan order; a pool only when it can help."""
+    jobs = ((plan.parser, t) for t in plan.tasks)
     if workers <= 1 or len(plan.tasks) < 2 * workers:
-        for t in plan.tasks:
-            yield plan.parser(t)
+        yield from map(_parse_encoded, jobs)
         return
     chunk = max(1, min(256, len(plan.tasks) // (workers * 8)))
     ctx = multiprocessing.get_context('fork' if hasattr(os, 'fork') else 'spawn')
     with ctx.Pool(workers) as pool:
-        yield from pool.imap(plan.parser, plan.tasks, chunksize=chunk)
+        yield from pool.imap(_parse_encoded, jobs, chunksize=chunk)
 
 
 def _collect(results: Iterable[FileResult],
@@ -65,6 +73,8 @@ def _collect(results: Iterable[FileResult],
     dup_names, dup_ids = [], []
     for r in results:
         report.issues.extend(r.issues)
+        if r.placed:
+            report.placement[r.placed] += 1
         if r.image is None:
             continue
         key = (r.split, r.image.file_name)
@@ -99,37 +109,48 @@ def _categories(opts: ConvertOptions, by_split: Dict[str, List[FileResult]],
     return sorted({inst.label for rs in by_split.values() for r in rs for inst in r.instances})
 
 
+@dataclass
+class CocoSplit:
+    """One split's COCO content: image entries, annotations already as JSON text, their ids."""
+    images: List[dict] = field(default_factory=list)
+    annotations: List[str] = field(default_factory=list)
+    ann_ids: List[int] = field(default_factory=list)
+
+    def text(self, categories: List[dict]) -> str:
+        """The file as `json.dumps` writes the whole dict (byte for byte), annotations spliced
+        in as the workers wrote them."""
+        head = json.dumps({'info': {'description': 'converted by ppdet x2coco'},
+                           'images': self.images}, ensure_ascii=False)
+        return (head[:-1] + ', "annotations": [' + ', '.join(self.annotations) +
+                '], "categories": ' + json.dumps(categories, ensure_ascii=False) + '}')
+
+
 def _coco_split(results: List[FileResult], cat_ids: Dict[str, int], next_ann: int,
-                stats: SplitStats, report: ConversionReport) -> dict:
-    images, anns = [], []
+                stats: SplitStats, report: ConversionReport) -> CocoSplit:
+    out = CocoSplit()
     for r in sorted(results, key=lambda x: x.image_id):
-        images.append({'id': r.image_id, 'file_name': r.image.file_name,
-                       'width': r.image.width, 'height': r.image.height})
+        out.images.append({'id': r.image_id, 'file_name': r.image.file_name,
+                           'width': r.image.width, 'height': r.image.height})
         for inst in r.instances:
             if inst.label not in cat_ids:
                 report.add('error', 'unknown_label', r.source,
                            f'label "{inst.label}" is not in the label list; annotation left out')
                 continue
-            ann = {'id': next_ann + len(anns), 'image_id': r.image_id,
-                   'category_id': cat_ids[inst.label], 'bbox': G.xyxy_to_xywh(inst.box),
-                   'area': inst.area, 'iscrowd': inst.iscrowd,
-                   'segmentation': inst.segmentation or []}
-            ann.update(inst.extra)
-            anns.append(ann)
+            ann_id = next_ann + len(out.ann_ids)
+            out.ann_ids.append(ann_id)
+            out.annotations.append(inst.annotation_json(ann_id, r.image_id, cat_ids[inst.label]))
             stats.per_category[inst.label] += 1
             stats.crowd += inst.iscrowd
-            stats.difficult += int(inst.extra.get('difficult', 0))
-    stats.images, stats.annotations = len(images), len(anns)
-    cats = [{'id': i, 'name': n, 'supercategory': 'none'} for n, i in cat_ids.items()]
-    return {'info': {'description': 'converted by ppdet x2coco'}, 'images': images,
-            'annotations': anns, 'categories': cats}
+            stats.difficult += inst.difficult
+    stats.images, stats.annotations = len(out.images), len(out.annotations)
+    return out
 
 
-def _write_json(path: Path, obj: dict) -> None:
+def _write_text(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, ensure_ascii=False)
+            f.write(text)
     except OSError as e:
         raise ConvertError(f'{path}: cannot write: {e}') from None
 
@@ -149,23 +170,25 @@ def convert(opts: ConvertOptions, write_report: bool = True) -> ConversionReport
     if not plan.tasks:
         report.add('error', 'empty', opts.json_input_dir or opts.voc_anno_dir or '',
                    'no annotation files found')
-    by_split = _collect(_results(plan, opts.workers), report)
+    by_split = _collect(_results(plan, opts.worker_count), report)
     cats = _categories(opts, by_split, report)
     report.categories = cats
     cat_ids = {n: i for i, n in enumerate(cats, start=1)}
+    categories = [{'id': i, 'name': n, 'supercategory': 'none'} for n, i in cat_ids.items()]
     next_ann = 1
     ann_ids: Counter = Counter()
     for split, path in plan.outputs.items():
         stats = report.splits.setdefault(split, SplitStats())
         coco = _coco_split(by_split.get(split, []), cat_ids, next_ann, stats, report)
-        next_ann += len(coco['annotations'])
-        ann_ids.update(a['id'] for a in coco['annotations'])
-        if not coco['images']:
+        next_ann += len(coco.ann_ids)
+        ann_ids.update(coco.ann_ids)
+        if not coco.images:
             report.add('warning', 'empty_split', str(path), f'split {split} has no images')
-        _write_json(path, coco)
+        _write_text(path, coco.text(categories))
         report.outputs[split] = str(path)
     report.duplicates['annotation_ids'] = sorted(i for i, n in ann_ids.items() if n > 1)
     if write_report and plan.report_path is not None:
         report.report_path = str(plan.report_path)
-        _write_json(plan.report_path, report.to_dict())
+        # json.dumps, not json.dump: only the one-shot encoder is the C one (3-4x faster)
+        _write_text(plan.report_path, json.dumps(report.to_dict(), ensure_ascii=False))
     return report

@@ -10,7 +10,7 @@ import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ppdet.convert.cityscapes import POLYGON_SUFFIX, parse_cityscapes
 from ppdet.convert.images import is_image_name
@@ -20,7 +20,6 @@ from ppdet.convert.records import FileResult
 from ppdet.convert.report import ConversionReport
 from ppdet.convert.task import Task
 from ppdet.convert.voc import parse_voc
-from ppdet.core.errors import ConvertError
 
 SPLITS = ('train', 'val', 'test')
 
@@ -60,17 +59,19 @@ def assign_splits(n: int, opts: ConvertOptions) -> Dict[int, str]:
 
 
 def _scan(root: Path, keep: Callable[[str], bool], report: ConversionReport,
-          what: str) -> List[Path]:
-    """Files under root (recursive, sorted) that `keep` accepts; non-images counted as info."""
+          what: str) -> List[str]:
+    """Files under root (recursive; sorted component by component, as paths compare) that
+    `keep` accepts; non-images counted as info."""
     kept, others = [], []
-    for dirpath, dirnames, filenames in os.walk(root):
+    top = str(root)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
         for name in filenames:
             if keep(name):
-                kept.append(Path(dirpath) / name)
+                kept.append(os.path.normpath(os.path.join(dirpath, name)))
             elif not is_image_name(name):
-                others.append(os.path.relpath(os.path.join(dirpath, name), root))
-    kept.sort()
+                others.append(os.path.relpath(os.path.join(dirpath, name), top))
+    kept.sort(key=lambda f: f.split(os.sep))
     if others:
         shown = ', '.join(sorted(others)[:5]) + (' ...' if len(others) > 5 else '')
         report.add('info', 'skipped', str(root), f'{len(others)} file(s) neither {what} nor '
@@ -78,13 +79,13 @@ def _scan(root: Path, keep: Callable[[str], bool], report: ConversionReport,
     return kept
 
 
-def _proportion_plan(files: List[Path], root: Path, opts: ConvertOptions,
+def _proportion_plan(files: Sequence[Union[str, Path]], root: Path, opts: ConvertOptions,
                      parser: Callable[[Task], FileResult], image_dir: Optional[str]) -> Plan:
     out_dir = Path(opts.output_dir)
     splits = assign_splits(len(files), opts)
     props = dict(zip(SPLITS, (opts.train_proportion, opts.val_proportion, opts.test_proportion)))
-    tasks = [Task(i, str(f), splits[i], str(root), image_dir,
-                  str(out_dir / splits[i]) if opts.copy_images else None)
+    dest = {s: str(out_dir / s) if opts.copy_images else None for s in SPLITS}
+    tasks = [Task(i, str(f), splits[i], str(root), image_dir, dest[splits[i]], opts.place_images)
              for i, f in enumerate(files, start=1)]
     outputs = {s: out_dir / 'annotations' / f'instance_{s}.json' for s in SPLITS if props[s] > 0}
     return Plan(tasks, parser, outputs, out_dir / 'x2coco_report.json')
@@ -103,7 +104,8 @@ def plan_cityscapes(opts: ConvertOptions, report: ConversionReport) -> Plan:
 
 
 def _voc_image_dir(opts: ConvertOptions) -> Optional[str]:
-    """--image_input_dir, else the VOC layout's sibling JPEGImages folder when it exists."""
+    """--image_input_dir, else the VOC layout's sibling JPEGImages folder when it exists (each
+    file also looks beside its XML: see `ppdet.convert.voc`)."""
     if opts.image_input_dir:
         return opts.image_input_dir
     sibling = Path(opts.voc_anno_dir).resolve().parent / 'JPEGImages'
@@ -147,16 +149,13 @@ def plan_voc(opts: ConvertOptions, report: ConversionReport) -> Plan:
     ids = {p: i for i, p in enumerate(sorted({p for _, ps in lists for p in ps}), start=1)}
     out_dir = Path(opts.output_dir) if opts.output_dir else None
     dest = str(out_dir / 'images') if out_dir is not None and opts.copy_images else None
-    if dest is not None and image_dir is None:
-        raise ConvertError(f'no image folder for {anno_dir}: give --image_input_dir (or use a '
-                           'VOC layout with JPEGImages beside Annotations)')
     tasks, copied = [], set()
     for name, paths in lists:
         for p in paths:
             first = ids[p] not in copied
             copied.add(ids[p])
             tasks.append(Task(ids[p], str(p), name, str(anno_dir), image_dir,
-                              dest if first else None))
+                              dest if first else None, opts.place_images))
     outputs = {name: (out_dir / 'annotations' / name if out_dir is not None else Path(name))
                for name in names}
     report_path = (out_dir if out_dir is not None else Path(names[0]).parent) / 'x2coco_report.json'

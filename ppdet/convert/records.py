@@ -5,12 +5,14 @@ annotation ids are assigned later, in the parent, once every label is known.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, NamedTuple, Optional, Union
 
-from ppdet.convert.geometry import Box
+from ppdet.convert.geometry import Box, xyxy_to_xywh
 
 LEVELS = ('info', 'warning', 'error')
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) builds per call
 
 
 @dataclass
@@ -20,7 +22,7 @@ class Issue:
     level: 'info' (expected and harmless, e.g. an `__ignore__` shape), 'warning' (data changed or
     left out: clipped, refused, dropped; `--strict` makes these fail the run) or 'error' (the run
     fails). kind is a short tag used for counting: clipped, dropped, refused, ignored, skipped,
-    resolved, unreadable, unknown_label, duplicate, missing_image, empty_split.
+    resolved, unreadable, unknown_label, duplicate, missing_image, empty_split, unwritable.
     """
     level: str
     kind: str
@@ -41,6 +43,30 @@ class Instance:
     iscrowd: int = 0
     extra: dict = field(default_factory=dict)   # e.g. VOC difficult/truncated, kept in the JSON
 
+    def encoded(self) -> 'EncodedInstance':
+        """This instance with its COCO annotation already written as JSON, all but the ids."""
+        ann = {'bbox': xyxy_to_xywh(self.box), 'area': self.area, 'iscrowd': self.iscrowd,
+               'segmentation': self.segmentation or []}
+        ann.update(self.extra)
+        return EncodedInstance(self.label, self.iscrowd, int(self.extra.get('difficult', 0)),
+                               _JSON.encode(ann)[1:])
+
+
+class EncodedInstance(NamedTuple):
+    """What the parent needs of an instance: the label and counts for the report, and the
+    annotation's JSON after `{"id": .., "image_id": .., "category_id": .., ` (`tail`, ending in
+    `}`). Worker processes write it, so the floats of 10,000 files are formatted in parallel
+    and a short string, not a tree of lists, travels back to the parent."""
+    label: str
+    iscrowd: int
+    difficult: int
+    tail: str
+
+    def annotation_json(self, ann_id: int, image_id: int, category_id: int) -> str:
+        """The annotation as `json.dumps` would write the whole dict (same keys, same order)."""
+        return (f'{{"id": {ann_id}, "image_id": {image_id}, "category_id": {category_id}, '
+                f'{self.tail}')
+
 
 @dataclass
 class ImageInfo:
@@ -58,8 +84,15 @@ class FileResult:
     split: str
     image: Optional[ImageInfo] = None
     origin: str = ''            # the image file used ('' unknown, 'imageData' when embedded)
-    instances: List[Instance] = field(default_factory=list)
+    placed: str = ''            # how the image reached the output folder ('' not placed)
+    instances: List[Union[Instance, EncodedInstance]] = field(default_factory=list)
     issues: List[Issue] = field(default_factory=list)
 
     def add(self, level: str, kind: str, reason: str) -> None:
         self.issues.append(Issue(level, kind, self.source, reason))
+
+    def encode(self) -> 'FileResult':
+        """Turn every instance into an EncodedInstance (in the worker, before the result is sent
+        to the parent); returns self."""
+        self.instances = [i.encoded() if isinstance(i, Instance) else i for i in self.instances]
+        return self

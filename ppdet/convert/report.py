@@ -12,6 +12,20 @@ from typing import Dict, List
 
 from ppdet.convert.records import Issue
 
+_PLACED = {'hardlink': 'hard-linked', 'reflink': 'cloned (reflink)', 'copy': 'copied',
+           'symlink': 'symlinked', 'present': 'already in place', 'written': 'written from imageData'}
+_PLACED_NOTE = {
+    'hardlink': 'hard links share storage with the sources: editing one in place edits both; '
+                '--place_images copy gives independent files',
+    'symlink': 'symbolic links break when the sources move or are deleted'}
+
+
+def placement_line(placement: Counter) -> str:
+    """'images: 8000 hard-linked, 2000 copied (note)': how the images reached the output."""
+    parts = [f'{n} {_PLACED.get(how, how)}' for how, n in placement.most_common()]
+    notes = [_PLACED_NOTE[how] for how in placement if how in _PLACED_NOTE]
+    return 'images: ' + ', '.join(parts) + (f' ({"; ".join(notes)})' if notes else '')
+
 
 @dataclass
 class SplitStats:
@@ -42,6 +56,7 @@ class ConversionReport:
     duplicates: Dict[str, List] = field(default_factory=dict)
     seed: int = 0
     report_path: str = ''
+    placement: Counter = field(default_factory=Counter)  # how images reached the output
 
     def add(self, level: str, kind: str, file: str, reason: str) -> None:
         self.issues.append(Issue(level, kind, file, reason))
@@ -80,6 +95,7 @@ class ConversionReport:
             'splits': {k: v.as_dict() for k, v in self.splits.items()},
             'counts': {lvl: self.count(lvl) for lvl in ('error', 'warning', 'info')},
             'kinds': self.kinds(), 'duplicates': dict(self.duplicates),
+            'images_placed': dict(self.placement),
             'issues': [i.as_dict() for i in self.issues],
         }
 
@@ -100,6 +116,8 @@ class ConversionReport:
                 str(getattr(self.splits[n], key)).rjust(w) for n, w in zip(names, cols)))
         for n, path in self.outputs.items():
             lines.append(f'  wrote {n}: {path}')
+        if self.placement:
+            lines.append('  ' + placement_line(self.placement))
         kinds = self.kinds()
         if kinds:
             lines.append('  issues by kind: ' + ', '.join(

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ppdet.convert import geometry as G
-from ppdet.convert.images import copy_image, first_existing, image_size, same_stem_image
+from ppdet.convert.images import (first_existing, image_size, is_image_name, native_path,
+                                  same_stem_image)
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.convert.task import IGNORE_LABELS, Task
+from ppdet.convert.task import IGNORE_LABELS, Task, place_output_image
 
 
 def _num(node: Optional[ET.Element], tag: str) -> Optional[float]:
@@ -85,43 +86,72 @@ def parse_voc(task: Task) -> FileResult:
     return res
 
 
-def _settle_image(task: Task, root: ET.Element, res: FileResult) -> Optional[Tuple[int, int]]:
-    """Find the image, settle (width, height), copy it; None (with an error) when impossible."""
+def _find_image(task: Task, root: ET.Element, res: FileResult) -> Optional[Path]:
+    """The image of this XML, looked for by name before giving up, in this order:
+    `<filename>` (then `<path>`'s file name) in the image folder (--image_input_dir, else
+    JPEGImages beside the annotation folder); `<path>` as written (absolute, or relative to the
+    XML); the same names beside the XML (exported datasets keep both in one folder); a
+    `<filename>` without extension with any image extension. Failing that, an image named like
+    the XML is taken and reported as a guess ('resolved')."""
     src = Path(task.source)
-    fname = (root.findtext('filename') or '').strip()
+    fname = native_path((root.findtext('filename') or '').strip()).name
+    written = (root.findtext('path') or '').strip()
+    wpath = native_path(written) if written else None
     image_dir = Path(task.image_dir) if task.image_dir else None
-    found = None
-    if image_dir is not None:
-        found = first_existing([image_dir / Path(fname).name] if fname else [])
-        if found is None:
-            found = same_stem_image(image_dir, src.stem)
-            if found is not None:
-                res.add('warning' if fname else 'info', 'resolved',
-                        f'<filename> "{fname}" not in {image_dir}; using {found.name}'
-                        ' (same name as the XML)')
+    folders = [d for d in (image_dir, src.parent) if d is not None]
+    names = [n for n in (fname, wpath.name if wpath is not None else '') if n]
+    candidates = [folders[0] / n for n in names]
+    if wpath is not None:
+        candidates.append(wpath if wpath.is_absolute() else src.parent / wpath)
+    candidates += [d / n for d in folders[1:] for n in names]
+    found = first_existing(candidates)
+    if found is None and fname and not is_image_name(fname):
+        found = next((p for d in folders for p in [same_stem_image(d, fname)] if p), None)
+    if found is None:
+        found = next((p for d in folders for p in [same_stem_image(d, src.stem)] if p), None)
+        if found is not None:
+            res.add('warning' if fname else 'info', 'resolved',
+                    f'<filename> "{fname}" not found; using {found} (same name as the XML)')
+    return found
+
+
+def _not_found(task: Task, root: ET.Element) -> str:
+    """Where the image was looked for, and what to do about it."""
+    fname = (root.findtext('filename') or '').strip() or Path(task.source).stem + '.*'
+    where = [str(task.image_dir)] if task.image_dir else []
+    written = (root.findtext('path') or '').strip()
+    where += [f'<path> {written}'] if written else []
+    where.append(f'beside the XML ({Path(task.source).parent})')
+    return (f'image "{fname}" not found (looked in {", ".join(where)}); give the image folder '
+            f'with --image_input_dir')
+
+
+def _settle_image(task: Task, root: ET.Element, res: FileResult) -> Optional[Tuple[int, int]]:
+    """Find the image, settle (width, height), place it; None (with an error) when impossible."""
+    found = _find_image(task, root, res)
     sz = root.find('size')
     w, h = _num(sz, 'width'), _num(sz, 'height')
     if not w or not h or w <= 0 or h <= 0:
         if found is None:
-            res.add('error', 'missing_image', 'no usable <size> and no image found to read it '
-                    f'from ({image_dir or "no image folder"})')
+            res.add('error', 'missing_image', f'no usable <size> and {_not_found(task, root)}')
             return None
         got = image_size(found)
         if got is None:
-            res.add('error', 'unreadable', f'image {found.name} cannot be read')
+            res.add('error', 'unreadable', f'image {found} cannot be read')
             return None
         res.add('info', 'size_from_image', f'<size> missing or 0; read {got[0]}x{got[1]} '
                 'from the image')
         w, h = got
-    name = found.name if found is not None else (Path(fname).name or src.stem + '.jpg')
-    if task.dest_dir:
-        if found is None:
-            res.add('error', 'missing_image', f'image "{fname}" not found in '
-                    f'{image_dir or "(no image folder)"}; cannot copy it')
+    if found is None:
+        res.add('error' if task.dest_dir else 'warning', 'missing_image',
+                _not_found(task, root) + ('' if task.dest_dir else
+                                          '; the COCO file names it all the same'))
+        if task.dest_dir:
             return None
-        copy_image(found, Path(task.dest_dir), name)
-    elif image_dir is not None and found is None:
-        res.add('warning', 'missing_image', f'image "{fname}" not found in {image_dir}')
+    fname = native_path((root.findtext('filename') or '').strip()).name
+    name = found.name if found is not None else (fname or Path(task.source).stem + '.jpg')
+    if found is not None and not place_output_image(task, res, found, name):
+        return None
     res.image = ImageInfo(name, int(w), int(h))
     res.origin = str(found.resolve()) if found is not None else ''
     return int(w), int(h)

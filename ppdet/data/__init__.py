@@ -4,8 +4,8 @@ Importing this package registers every dataset, transform and reader class with 
 system; nothing else happens at import.
 """
 from ppdet.data import reader, source, transform  # noqa: F401
-from ppdet.data.checks import check_num_classes  # noqa: F401
+from ppdet.data.num_classes import check_num_classes  # noqa: F401
 from ppdet.data.reader import EvalReader, TestReader, TrainReader  # noqa: F401
 from ppdet.data.source import COCODataSet, DetDataset, ImageFolder, VOCDataSet  # noqa: F401
 from ppdet.data.summary import DatasetSummary, render_summary  # noqa: F401
-from ppdet.data.verify import verify_images  # noqa: F401
+from ppdet.data.image_integrity import verify_images  # noqa: F401

@@ -10,9 +10,58 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ['DatasetSummary', 'render_summary']
+__all__ = ['DatasetSummary', 'UnknownLabels', 'render_summary', 'plural']
 
 MAX_EXAMPLES = 3  # example files kept per reason; enough to find the problem, short on screen
+
+
+def plural(n: int, one: str, many: str = '') -> str:
+    """'1 box', '3 boxes': a count with its noun, so messages never say 'file(s)'."""
+    return f'{n} {one if n == 1 else (many or one + "s")}'
+
+
+@dataclass
+class UnknownLabels:
+    """Boxes whose label is not in the dataset's class list, counted per label and per file.
+
+    Training cannot use such a dataset (the label has no class index), but a checker wants every
+    one of them at once, with boxes and files counted separately: one file with three 'grape'
+    boxes is "3 boxes in 1 file", not three files. `label` keys are shown as they are
+    ("'grape'", "category_id 7"); `container` names what holds the boxes (XML 'file', COCO
+    'image'); `missing_from` and `remedy` complete the message.
+    """
+    kind: str
+    missing_from: str
+    remedy: str
+    container: str = 'file'
+    separator: str = ':'
+    boxes: Dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, label: str, path: str) -> None:
+        self.boxes.setdefault(label, Counter())[path] += 1
+
+    @property
+    def num_boxes(self) -> int:
+        return sum(sum(c.values()) for c in self.boxes.values())
+
+    def lines(self, indent: str = '  ') -> List[str]:
+        """One line per label: "'grape': 3 boxes in 1 file: a.xml" (first files named)."""
+        out = []
+        for label, files in sorted(self.boxes.items()):
+            names = list(files)
+            shown = ', '.join(names[:MAX_EXAMPLES])
+            if len(names) > MAX_EXAMPLES:
+                shown += f' (+{len(names) - MAX_EXAMPLES} more)'
+            out.append(f'{indent}{label}{self.separator} '
+                       f'{plural(sum(files.values()), "box", "boxes")} in '
+                       f'{plural(len(names), self.container)}: {shown}')
+        return out
+
+    def message(self, where: str) -> str:
+        """The error training raises: every unknown label, then what to do."""
+        head = (f'{where}: {plural(len(self.boxes), self.kind)} not in {self.missing_from} '
+                f'({plural(self.num_boxes, "box", "boxes")}):')
+        return '\n'.join([head] + self.lines() + [self.remedy])
 
 
 @dataclass
@@ -37,6 +86,8 @@ class DatasetSummary:
     fixes: Counter = field(default_factory=Counter)
     refused: List[Tuple[str, str]] = field(default_factory=list)
     problems: List[Tuple[str, str]] = field(default_factory=list)  # from verify_images
+    unknown: Optional[UnknownLabels] = None  # boxes whose label is not in the class list
+    unusable: str = ''  # why training cannot use the dataset at all; '' when it can
     examples: Dict[str, List[str]] = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
     annotated: bool = True  # False for ImageFolder: no boxes to count
@@ -73,6 +124,10 @@ class DatasetSummary:
     def refuse(self, path: str, reason: str) -> None:
         self.refused.append((path, reason))
 
+    @property
+    def num_unknown_boxes(self) -> int:
+        return self.unknown.num_boxes if self.unknown is not None else 0
+
 
 def _reason_lines(counter: Counter, examples: Dict[str, List[str]], indent: str) -> List[str]:
     lines = []
@@ -97,6 +152,7 @@ def render_summary(s: DatasetSummary, max_refused: int = 10,
         lines.append(f'  images refused {len(s.refused):>6}')
         lines += [f'    {p}: {r}' for p, r in s.refused[:max_refused]]
         lines += [f'  note: {n}' for n in s.notes]
+        lines += [f'  NOT USABLE: {s.unusable}'] if s.unusable else []
         return '\n'.join(lines)
     lines.append(f'  boxes          {s.num_boxes:>6}   (crowd: {s.crowd_boxes}, '
                  f'difficult: {s.difficult_boxes})')
@@ -105,6 +161,11 @@ def render_summary(s: DatasetSummary, max_refused: int = 10,
         name_w = max(len(n) for n in s.boxes_per_class)
         for name in s.class_names:
             lines.append(f'    {name:<{name_w}} {s.boxes_per_class.get(name, 0):>8}')
+    if s.num_unknown_boxes:
+        u = s.unknown
+        lines.append(f'  unknown labels {len(u.boxes):>6}   ({plural(u.num_boxes, "box", "boxes")} '
+                     f'left out: not in {u.missing_from})')
+        lines += u.lines('    ')
     lines.append(f'  boxes clipped  {s.num_clipped:>6}')
     lines += _reason_lines(s.clipped, s.examples, '    ')
     lines.append(f'  boxes dropped  {s.num_dropped:>6}')
@@ -125,4 +186,6 @@ def render_summary(s: DatasetSummary, max_refused: int = 10,
             lines.append(f'    ... and {len(s.problems) - max_refused} more')
     for note in s.notes:
         lines.append(f'  note: {note}')
+    if s.unusable:
+        lines.append(f'  NOT USABLE: {s.unusable}')
     return '\n'.join(lines)

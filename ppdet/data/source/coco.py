@@ -18,7 +18,7 @@ from ppdet.core.workspace import register
 from ppdet.data.source.boxes import DROP_NONFINITE, clean_boxes
 from ppdet.data.source.dataset import DetDataset
 from ppdet.data.source.image_info import size_or_read
-from ppdet.data.summary import DatasetSummary
+from ppdet.data.summary import DatasetSummary, UnknownLabels
 
 __all__ = ['COCODataSet']
 
@@ -92,23 +92,18 @@ class COCODataSet(DetDataset):
             else:
                 summary.refuse(path, f'image entry without id/file_name: {str(img)[:60]}')
         anns_by_image: Dict[Any, List[Dict[str, Any]]] = defaultdict(list)
-        unknown: Dict[str, List[str]] = {}
+        summary.unknown = UnknownLabels(
+            'category id', f'the "categories" of {path}',
+            'Add the categories to the json or fix the annotations.', container='image',
+            separator=' used by')
         for ann in data.get('annotations') or []:
             if ann.get('image_id') not in images:
                 summary.drop(DROP_NO_IMAGE, path)
             elif ann.get('category_id') not in catid2clsid:
-                im = images[ann['image_id']]['file_name']
-                unknown.setdefault(repr(ann.get('category_id')), []).append(im)
+                im = str(images[ann['image_id']]['file_name'])
+                summary.unknown.add(f'category_id {ann.get("category_id")!r}', im)
             else:
                 anns_by_image[ann['image_id']].append(ann)
-        if unknown:
-            lines = [f'COCODataSet: {path}: annotations use category ids missing from '
-                     f'"categories":']
-            for cid, files in sorted(unknown.items()):
-                lines.append(f'  category_id {cid} in {len(files)} annotation(s), e.g. '
-                             f'{", ".join(sorted(set(files))[:3])}')
-            lines.append('Add the categories to the json or fix the annotations.')
-            raise DatasetError('\n'.join(lines))
         records = []
         for im_id, img in images.items():
             rec = self._record(img, anns_by_image.get(im_id, []), catid2clsid, summary)

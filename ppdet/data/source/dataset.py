@@ -88,8 +88,14 @@ class DetDataset:
         return self.path(self.anno_path) if self.anno_path else None
 
     # -- parsing ---------------------------------------------------------------------------
-    def parse_dataset(self) -> None:
-        """Read the annotations once; log the one-screen summary; raise when nothing is usable."""
+    def parse_dataset(self, keep_going: bool = False) -> None:
+        """Read the annotations once; log the one-screen summary; raise DatasetError when the
+        data cannot be trained on (labels missing from the class list, no usable image).
+
+        keep_going (for tools/check_dataset.py): record those in the summary (`unknown`,
+        `unusable`) instead, leaving the unusable parts out, so a checker lists every problem
+        of the dataset in one pass.
+        """
         if self._records is not None:
             return
         summary = DatasetSummary(name=type(self).__name__, source=self.get_anno() or
@@ -106,10 +112,14 @@ class DetDataset:
         records = self._select(records, summary)
         self._finish_summary(records, names, summary)
         self._class_names = list(names)
+        if not records and not self._may_be_empty():
+            summary.unusable = self._nothing_usable(summary)
         self._summary = summary
         logger.info('\n%s', render_summary(summary))
-        if not records and not self._may_be_empty():
-            raise DatasetError(self._nothing_usable(summary))
+        errors = ([summary.unknown.message(type(self).__name__)] if summary.num_unknown_boxes
+                  else []) + ([summary.unusable] if summary.unusable else [])
+        if errors and not keep_going:
+            raise DatasetError('\n'.join(errors))
         self._records = records
 
     def _may_be_empty(self) -> bool:

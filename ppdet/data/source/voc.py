@@ -2,7 +2,7 @@
 
 Class names come from the label list (`label_list`, default `label_list.txt` in dataset_dir),
 or from the 20 Pascal VOC names only when `use_default_label: true` says so. A name in an XML
-that is not in the list is an error naming every such name and the files using it.
+that is not in the list is an error naming every such name with its boxes and files.
 """
 from __future__ import annotations
 
@@ -18,22 +18,12 @@ from ppdet.data.source.boxes import clean_boxes
 from ppdet.data.source.dataset import DetDataset
 from ppdet.data.source.image_info import size_or_read
 from ppdet.data.source.label_list import VOC_CLASS_NAMES, read_label_list
-from ppdet.data.summary import DatasetSummary
+from ppdet.data.summary import DatasetSummary, UnknownLabels
 
-__all__ = ['VOCDataSet', 'unknown_names_error']
+__all__ = ['VOCDataSet']
 
 DEFAULT_LABEL_FILE = 'label_list.txt'
 FIX_SIZE = 'width/height missing or 0 in the XML: read from the image'
-
-
-def unknown_names_error(unknown: Dict[str, List[str]], label_file: str, where: str) -> str:
-    """Message listing each unknown class name with a few files using it."""
-    lines = [f'{where}: {len(unknown)} class name(s) are not in {label_file}:']
-    for name, files in sorted(unknown.items()):
-        shown = ', '.join(files[:3]) + (f' (+{len(files) - 3} more)' if len(files) > 3 else '')
-        lines.append(f'  {name!r} in {len(files)} file(s): {shown}')
-    lines.append(f'Add the names to {label_file} (one per line) or fix the annotations.')
-    return '\n'.join(lines)
 
 
 def _text(node: Optional[ET.Element], tag: str) -> Optional[str]:
@@ -108,21 +98,20 @@ class VOCDataSet(DetDataset):
     def _parse(self, summary: DatasetSummary) -> Tuple[List[Dict[str, Any]], List[str]]:
         names, label_file = self._class_list(summary)
         cname2cid = {n: i for i, n in enumerate(names)}
-        unknown: Dict[str, List[str]] = {}
+        summary.unknown = UnknownLabels(
+            'class name', label_file,
+            f'Add the names to {label_file} (one per line) or fix the annotations.')
         records: List[Dict[str, Any]] = []
         for img_rel, xml_rel in self._list_entries():
             im_file = self.path(self.image_dir, img_rel)
             xml_file = self.path(xml_rel)
-            rec = self._parse_one(im_file, xml_file, cname2cid, unknown, summary)
+            rec = self._parse_one(im_file, xml_file, cname2cid, summary)
             if rec is not None:
                 rec['im_id'] = len(records)
                 records.append(rec)
-        if unknown:
-            raise DatasetError(unknown_names_error(unknown, label_file, 'VOCDataSet'))
         return records, names
 
     def _parse_one(self, im_file: str, xml_file: str, cname2cid: Dict[str, int],
-                   unknown: Dict[str, List[str]],
                    summary: DatasetSummary) -> Optional[Dict[str, Any]]:
         if not os.path.isfile(xml_file):
             summary.refuse(xml_file, 'annotation file not found')
@@ -145,7 +134,7 @@ class VOCDataSet(DetDataset):
         for obj in root.iter('object'):
             name = _text(obj, 'name') or ''
             if name not in cname2cid:
-                unknown.setdefault(name, []).append(xml_file)
+                summary.unknown.add(repr(name), xml_file)
                 continue
             bb = obj.find('bndbox')
             boxes.append([_number(_text(bb, k)) for k in ('xmin', 'ymin', 'xmax', 'ymax')])
