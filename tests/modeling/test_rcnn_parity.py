@@ -61,17 +61,42 @@ def _inputs(ref):
             if k.startswith('input.')}
 
 
-def _check_features(model, inputs, ref, problems):
-    feats = model.backbone(inputs)
-    for i, f in enumerate(feats):
-        if _rel(f.numpy(), ref[f'backbone.{i}']) > 2e-3:
-            problems.append(f'backbone.{i}')
-    if getattr(model, 'neck', None) is not None:
-        feats = model.neck(feats)
-        for i, f in enumerate(feats):
-            if _rel(f.numpy(), ref[f'neck.{i}']) > 1e-4:
-                problems.append(f'neck.{i}')
-    return feats
+class _Taps:
+    """Outputs of sub-layers during ONE forward pass of the whole model (forward hooks; the
+    decoder, not a Layer, through a pass-through wrapper), so every stage is checked on the
+    tensors the model itself computed, and the C4 box head (res5 on every RoI, the costly
+    part) runs once."""
+
+    def __init__(self, model, layers):
+        self.seen = {name: [] for name in layers}
+        self.hooks = [layer.register_forward_post_hook(self._keep(name))
+                      for name, layer in layers.items()]
+
+    def _keep(self, name):
+        def hook(layer, inputs, output):
+            self.seen[name].append(output)
+        return hook
+
+    def wrap(self, owner, attr, name):
+        original = getattr(owner, attr)
+        self.seen[name] = []
+
+        def tapped(*args, **kwargs):
+            out = original(*args, **kwargs)
+            self.seen[name].append(out)
+            return out
+        setattr(owner, attr, tapped)
+
+    def close(self):
+        for h in self.hooks:
+            h.remove()
+
+
+def _check_maps(taps, ref, problems):
+    for key, tol in (('backbone', 2e-3), ('neck', 1e-4)):
+        for i, f in enumerate(taps.seen[key][0] if taps.seen.get(key) else []):
+            if _rel(f.numpy(), ref[f'{key}.{i}']) > tol:
+                problems.append(f'{key}.{i}')
 
 
 def _check_outputs(out, ref, problems):
@@ -87,47 +112,58 @@ def _check_outputs(out, ref, problems):
 @pytest.mark.parametrize('name', ['faster_rcnn_r50_fpn_1x_coco', 'faster_rcnn_r50_1x_coco'])
 def test_faster_rcnn_matches_paddledetection(name):
     ref = np.load(PARITY_DIR / f'{name}.npz')
-    model, inputs, problems = _model(name), _inputs(ref), []
+    model, problems = _model(name), []
+    rpn, head = model.rpn_head, model.bbox_head
+    layers = {'backbone': model.backbone, 'score': rpn.rpn_rois_score,
+              'delta': rpn.rpn_rois_delta, 'anchors': rpn.anchor_generator, 'rpn': rpn,
+              'bbox_score': head.bbox_score, 'bbox_delta': head.bbox_delta}
+    if model.neck is not None:
+        layers['neck'] = model.neck
+    taps = _Taps(model, layers)
+    taps.wrap(model.bbox_post_process, 'decode', 'decode')
     with paddle.no_grad():
-        feats = _check_features(model, inputs, ref, problems)
-        rpn = model.rpn_head
-        levels = rpn.rpn_feat(feats)
-        for i, f in enumerate(levels):
-            if _rel(rpn.rpn_rois_score(f).numpy(), ref[f'rpn.objectness.{i}']) > 1e-4 or \
-                    _rel(rpn.rpn_rois_delta(f).numpy(), ref[f'rpn.deltas.{i}']) > 1e-4:
-                problems.append(f'rpn level {i}')
-        for i, a in enumerate(rpn.anchor_generator(levels)):
-            np.testing.assert_array_equal(a.numpy(), ref[f'rpn.anchors.{i}'])
-        rois, rois_num, _ = rpn(feats, inputs)
-        np.testing.assert_array_equal(rois_num.numpy(), ref['rpn.rois_num'])
-        (deltas, probs), _ = model.bbox_head(feats, rois, rois_num, None)
-        scores = model.bbox_head.bbox_score(model.bbox_head._features(feats, rois,
-                                                                      rois_num)[0])
-        (boxes, _), _ = model.bbox_post_process.decode((deltas, probs), (rois, rois_num),
-                                                       inputs['im_shape'],
-                                                       inputs['scale_factor'])
-        tols = [0.1, 1e-3 * np.abs(ref['bbox_head.scores']).max(),
-                1e-3 * np.abs(ref['bbox_head.deltas']).max(), 0.1]
-        if not _rows_match([rois[0].numpy(), scores.numpy(), deltas.numpy(), boxes.numpy()],
-                           [ref['rpn.rois'], ref['bbox_head.scores'], ref['bbox_head.deltas'],
-                            ref['nms_in.boxes']], tols):
-            problems.append('rpn.rois / bbox_head / nms_in.boxes')
-        _check_outputs(model(inputs), ref, problems)
+        out = model(_inputs(ref))
+    taps.close()
+    seen = taps.seen
+    _check_maps(taps, ref, problems)
+    for i, (score, delta) in enumerate(zip(seen['score'], seen['delta'])):
+        if _rel(score.numpy(), ref[f'rpn.objectness.{i}']) > 1e-4 or \
+                _rel(delta.numpy(), ref[f'rpn.deltas.{i}']) > 1e-4:
+            problems.append(f'rpn level {i}')
+    for i, a in enumerate(seen['anchors'][0]):
+        np.testing.assert_array_equal(a.numpy(), ref[f'rpn.anchors.{i}'])
+    rois, rois_num, _ = seen['rpn'][0]
+    np.testing.assert_array_equal(rois_num.numpy(), ref['rpn.rois_num'])
+    (boxes, _), _ = seen['decode'][0]
+    tols = [0.1, 1e-3 * np.abs(ref['bbox_head.scores']).max(),
+            1e-3 * np.abs(ref['bbox_head.deltas']).max(), 0.1]
+    ours = [rois[0], seen['bbox_score'][0], seen['bbox_delta'][0], boxes]
+    if not _rows_match([t.numpy() for t in ours], [ref['rpn.rois'], ref['bbox_head.scores'],
+                                                   ref['bbox_head.deltas'],
+                                                   ref['nms_in.boxes']], tols):
+        problems.append('rpn.rois / bbox_head / nms_in.boxes')
+    _check_outputs(out, ref, problems)
     assert not problems, problems
 
 
 def test_retinanet_matches_paddledetection():
     name = 'retinanet_r50_fpn_1x_coco'
     ref = np.load(PARITY_DIR / f'{name}.npz')
-    model, inputs, problems = _model(name), _inputs(ref), []
+    model, problems = _model(name), []
+    head = model.head
+    taps = _Taps(model, {'backbone': model.backbone, 'neck': model.neck,
+                         'cls': head.retina_cls, 'reg': head.retina_reg,
+                         'anchors': head.anchor_generator})
     with paddle.no_grad():
-        feats = _check_features(model, inputs, ref, problems)
-        cls_logits, bbox_regs = model.head(feats)
-        for i, (c, r) in enumerate(zip(cls_logits, bbox_regs)):
-            if _rel(c.numpy(), ref[f'head.cls_logits.{i}']) > 1e-4 or \
-                    _rel(r.numpy(), ref[f'head.bbox_reg.{i}']) > 1e-4:
-                problems.append(f'head level {i}')
-        for i, a in enumerate(model.head.anchor_generator(cls_logits)):
-            np.testing.assert_array_equal(a.numpy(), ref[f'head.anchors.{i}'])
-        _check_outputs(model(inputs), ref, problems)
+        out = model(_inputs(ref))
+    taps.close()
+    seen = taps.seen
+    _check_maps(taps, ref, problems)
+    for i, (c, r) in enumerate(zip(seen['cls'], seen['reg'])):
+        if _rel(c.numpy(), ref[f'head.cls_logits.{i}']) > 1e-4 or \
+                _rel(r.numpy(), ref[f'head.bbox_reg.{i}']) > 1e-4:
+            problems.append(f'head level {i}')
+    for i, a in enumerate(seen['anchors'][0]):
+        np.testing.assert_array_equal(a.numpy(), ref[f'head.anchors.{i}'])
+    _check_outputs(out, ref, problems)
     assert not problems, problems
