@@ -27,7 +27,7 @@ from ppdet.deploy.errors import DeployError, import_optional
 from ppdet.deploy.infer_config import ONNX_FILE
 from ppdet.engine.export import quiet_tracing
 
-__all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section',
+__all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section', 'convert_in_child',
            'add_onnx_section']
 
 ONNX_OPSET = 11
@@ -149,7 +149,7 @@ def _nms_settings(model: nn.Layer, background_label: Optional[int]) -> Dict[str,
             'normalized': bool(nms.normalized), 'background_label': int(bg)}
 
 
-def _convert_in_child(program: str, params: str, out: str) -> None:
+def convert_in_child(program: str, params: str, out: str) -> None:
     """Run ppdet.deploy.onnx_convert in a child process (paddle2onnx may abort its process)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
@@ -197,7 +197,7 @@ def export_onnx(model: nn.Layer, directory: str, image_shape: Tuple[int, int, in
             paddle.jit.save(static, os.path.join(tmp, 'model'))
         program = next(os.path.join(tmp, f) for f in ('model.json', 'model.pdmodel')
                        if os.path.isfile(os.path.join(tmp, f)))
-        _convert_in_child(program, os.path.join(tmp, 'model.pdiparams'), out)
+        convert_in_child(program, os.path.join(tmp, 'model.pdiparams'), out)
     section = onnx_section(_nms_settings(model, wrapped.background_label))
     with paddle.no_grad():
         expected = [t.numpy() for t in wrapped(*[paddle.to_tensor(a) for a in check_inputs])]
