@@ -19,15 +19,20 @@ where it cannot:
    - `cascade`: it overlaps (> nms_threshold within box_tol) an unpaired detection of the
      other list scoring at least as high (that one suppressed it there, or was absent here).
    Anything else is a real difference.
+3. With `candidates` (the reference model's detections before NMS: every box it scored), an
+   unpaired detection must also be one of them (same class, within the tolerances). A flipped
+   NMS decision only ever reports another real candidate, whereas a box moved by a bug looks
+   like a near tie with its own counterpart and would otherwise pass as one.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['Detection', 'ImageComparison', 'compare_image', 'iou_bounds', 'detections_by_image']
+__all__ = ['Detection', 'ImageComparison', 'compare_image', 'iou_bounds', 'detections_by_image',
+           'candidate_rows']
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def _inter(a: Sequence[float], b: Sequence[float], grow: float) -> float:
 def iou_bounds(a: Sequence[float], b: Sequence[float], tol: float) -> Tuple[float, float]:
     """Lowest and highest IoU of a and b when every coordinate may move by up to `tol`."""
     lo_inter, hi_inter = _inter(a, b, -tol), _inter(a, b, tol)
-    lo_union = _area(a, -tol) + _area(b, -tol) - lo_inter
+    lo_union = _area(a, -tol) + _area(b, -tol) - hi_inter
     hi_union = _area(a, tol) + _area(b, tol) - lo_inter
     low = lo_inter / hi_union if hi_union > 0 else 0.0
     high = min(1.0, hi_inter / lo_union) if lo_union > 0 else 1.0
@@ -112,9 +117,18 @@ def _reason(d: Detection, own: List[Detection], other: List[Detection],
     return ''
 
 
+def _is_candidate(d: Detection, candidates: np.ndarray, score_tol: float,
+                  box_tol: float) -> bool:
+    """`candidates` rows: class, score, x1, y1, x2, y2."""
+    hit = (candidates[:, 0] == d.category_id) & \
+        (np.abs(candidates[:, 1] - d.score) <= score_tol) & \
+        (np.abs(candidates[:, 2:] - np.asarray(d.bbox)).max(axis=1) <= box_tol)
+    return bool(hit.any())
+
+
 def compare_image(expected: List[Detection], got: List[Detection], *, score_tol: float,
-                  box_tol: float, nms_threshold: float, keep_top_k: int,
-                  floor: float) -> ImageComparison:
+                  box_tol: float, nms_threshold: float, keep_top_k: int, floor: float,
+                  candidates: Optional[np.ndarray] = None) -> ImageComparison:
     """Pair `expected` with `got` and explain what stays unpaired (module docstring)."""
     out = ImageComparison()
     left_exp, left_got = _pair(expected, got, score_tol, box_tol, out)
@@ -124,6 +138,9 @@ def compare_image(expected: List[Detection], got: List[Detection], *, score_tol:
                                                 ('got', left_got, got, expected, left_exp)):
         for d in items:
             why = _reason(d, own, other, other_left, limits)
+            if why and candidates is not None and \
+                    not _is_candidate(d, candidates, score_tol, box_tol):
+                why = ''
             if why:
                 out.explained.append((side, why, d))
             else:
@@ -138,3 +155,15 @@ def detections_by_image(doc: Dict) -> Dict[str, List[Detection]]:
                                                     tuple(float(v) for v in d['bbox']))
                                           for d in e['detections']]
             for e in doc['images']}
+
+
+def candidate_rows(boxes: np.ndarray, scores: np.ndarray, score_threshold: float,
+                   background_label: int = -1) -> np.ndarray:
+    """One image's pre-NMS (boxes [M, 4], scores [C, M]) as rows (class, score, box) of every
+    candidate scoring above `score_threshold`."""
+    scores = np.array(scores, np.float64)
+    if 0 <= background_label < scores.shape[0]:
+        scores[background_label] = -1.0
+    cls, idx = np.nonzero(scores > score_threshold)
+    return np.concatenate([cls[:, None], scores[cls, idx][:, None],
+                           np.asarray(boxes, np.float64)[idx]], axis=1)

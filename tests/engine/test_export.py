@@ -71,7 +71,7 @@ def infer_reference(trained, image_dir, tmp_path_factory):
     return get
 
 
-def _dynamic_model_and_input(family, weights):
+def _dynamic_model_and_input(family, weights, image=IMAGE):
     """The trained dynamic model and one BCCD image through the TestReader's transforms."""
     from ppdet.core.workspace import load_config, merge_config
     from ppdet.engine.trained_weights import load_trained_weights, read_trained_weights
@@ -81,8 +81,33 @@ def _dynamic_model_and_input(family, weights):
     trainer = Trainer(cfg, 'test', log=lambda *_: None)
     load_trained_weights(trainer, read_trained_weights(str(weights)))
     trainer.model.eval()
-    batch = trainer.reader.pipeline.batch([{'im_file': IMAGE, 'im_id': 0}], [0], 0, 0, 0)
+    batch = trainer.reader.pipeline.batch([{'im_file': image, 'im_id': 0}], [0], 0, 0, 0)
     return trainer.model, batch
+
+
+@pytest.fixture(scope='module')
+def candidates_cache():
+    return {}
+
+
+def _candidates(cache, trained, family, image_dir, nms):
+    """{image name: every detection the dynamic model scores before NMS}, for the NMS-flip
+    check of ppdet.deploy.compare (a flipped decision reports another real candidate)."""
+    import paddle
+    from ppdet.deploy.compare import candidate_rows
+    from ppdet.deploy.onnx_export import NmsFreeDetector
+    if family not in cache:
+        cache[family] = {}
+        for name in IMAGES:
+            model, batch = _dynamic_model_and_input(family, trained(family) / 'model_final',
+                                                    str(image_dir / name))
+            with paddle.no_grad():
+                boxes, scores = NmsFreeDetector(model)(*[paddle.to_tensor(a)
+                                                         for a in _feeds(batch)])
+            cache[family][name] = candidate_rows(boxes.numpy()[0], scores.numpy()[0],
+                                                 nms['score_threshold'],
+                                                 nms['background_label'])
+    return cache[family]
 
 
 def _feeds(batch):
@@ -133,7 +158,8 @@ def _deploy(directory, image_dir, out, *flags):
 @pytest.mark.parametrize('runtime', ['paddle', 'onnx'])
 @pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_deployed_model_detects_as_tools_infer(exported, infer_reference, image_dir, tmp_path,
-                                               capsys, family, runtime):
+                                               capsys, trained, candidates_cache, at_root,
+                                               family, runtime):
     from ppdet.deploy.compare import compare_image, detections_by_image
     directory = exported(family)
     doc = _deploy(directory, image_dir, tmp_path / 'out', '--runtime', runtime)
@@ -145,10 +171,12 @@ def test_deployed_model_detects_as_tools_infer(exported, infer_reference, image_
     nms = yaml.safe_load((directory / 'infer_cfg.yml').read_text())['onnx']['nms']
     expected, got = detections_by_image(reference), detections_by_image(doc)
     assert sorted(got) == sorted(expected) == IMAGES
+    candidates = _candidates(candidates_cache, trained, family, image_dir, nms)
     for name in IMAGES:
         result = compare_image(expected[name], got[name], score_tol=SCORE_TOL, box_tol=BOX_TOL,
                                nms_threshold=nms['nms_threshold'],
-                               keep_top_k=nms['keep_top_k'], floor=nms['score_threshold'])
+                               keep_top_k=nms['keep_top_k'], floor=nms['score_threshold'],
+                               candidates=candidates[name])
         assert not result.unexplained, (name, result.unexplained[:5], result.explained[:5])
         assert result.paired > 0 and result.max_score_diff <= SCORE_TOL
         assert result.max_box_diff <= BOX_TOL
