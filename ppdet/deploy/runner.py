@@ -45,9 +45,9 @@ class DeployDetector:
         if int(batch_size) < 1:
             raise DeployError(f'--batch_size {batch_size}: give 1 or more')
         self.config: DeployConfig = load_deploy_config(model_dir)
-        self.runtime = pick_runtime(self.config, runtime)
         self.preprocess = Preprocessor(build_preprocess(self.config.preprocess,
                                                         self.config.path))
+        self.runtime = pick_runtime(self.config, runtime)
         self.batch_size = int(batch_size)
         if self.runtime == 'paddle':
             program, params = paddle_program(model_dir)  # type: ignore[misc]
