@@ -55,7 +55,6 @@ def check_unsupported(extra: List[str]) -> None:
         flag = item.split('=', 1)[0]
         if flag in UNSUPPORTED_FLAGS:
             raise DeployError(f'{flag}: {UNSUPPORTED_FLAGS[flag]}')
-    flags = [a for a in extra if a.startswith('-')]
-    if flags or extra:
+    if extra:
         raise DeployError(f'unknown argument(s) {" ".join(extra)}; see '
                           f'python deploy/python/infer.py --help')

@@ -27,8 +27,8 @@ from ppdet.deploy.errors import DeployError, import_optional
 from ppdet.deploy.infer_config import ONNX_FILE
 from ppdet.engine.export import quiet_tracing
 
-__all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section', 'convert_in_child',
-           'add_onnx_section']
+__all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section',
+           'convert_in_child', 'add_onnx_section']
 
 ONNX_OPSET = 11
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
 
@@ -53,14 +53,16 @@ class DeployDetector:
             program, params = paddle_program(model_dir)  # type: ignore[misc]
             self.backend: Any = PaddleInferenceBackend(program, params, options, log)
         else:
-            self.backend = OnnxRuntimeBackend(os.path.join(model_dir, ONNX_FILE),
-                                              self.config.onnx_nms, options, log)  # type: ignore[arg-type]
+            nms = self.config.onnx_nms  # pick_runtime checked it is there
+            self.backend = OnnxRuntimeBackend(os.path.join(model_dir, ONNX_FILE), nms,
+                                              options, log)  # type: ignore[arg-type]
 
     @property
     def class_names(self) -> List[str]:
         return self.config.label_list
 
-    def detect(self, files: Sequence[str], times: StageTimes = None) -> List[np.ndarray]:
+    def detect(self, files: Sequence[str],
+               times: Optional[StageTimes] = None) -> List[np.ndarray]:
         """Rows (class, score, x1, y1, x2, y2) in original pixels, one array per file."""
         t0 = time.perf_counter()
         feeds = self.preprocess(files)
@@ -75,7 +77,8 @@ class DeployDetector:
             times.postprocess.append(time.perf_counter() - t2)
         return rows
 
-    def predict(self, images: ImageList, times: StageTimes = None) -> Iterator[Prediction]:
+    def predict(self, images: ImageList,
+                times: Optional[StageTimes] = None) -> Iterator[Prediction]:
         """Predictions for `images.images`; unreadable files go to `images.unreadable`."""
         files = list(images.images)
         for first in range(0, len(files), self.batch_size):
