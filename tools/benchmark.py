@@ -1,4 +1,4 @@
-"""Rerunnable benchmarks: `python tools/benchmark.py {reader,model,x2coco,loader} ...`."""
+"""Rerunnable benchmarks: `python tools/benchmark.py {reader,model,x2coco,loader,deploy} ...`."""
 import argparse
 import importlib
 import os

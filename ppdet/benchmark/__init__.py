@@ -8,4 +8,5 @@ SUBCOMMANDS = {
     'model': 'ppdet.benchmark.model',
     'x2coco': 'ppdet.benchmark.x2coco',
     'loader': 'ppdet.benchmark.loader',
+    'deploy': 'ppdet.benchmark.deploy',
 }

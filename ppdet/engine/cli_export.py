@@ -1,11 +1,12 @@
 """`tools/export_model.py`: trained weights -> static inference model + infer_cfg.yml.
 
     python tools/export_model.py -c cfg.yml -o weights=output/cfg/model_final \\
-        [--output_dir output_inference]
+        [--output_dir output_inference] [--onnx]
 
 Writes into `<output_dir>/<config name>/`. After saving, the tool loads the exported program
 back and checks it returns the same boxes as the model on a test input, so a broken export
-is caught here rather than in deployment.
+is caught here rather than in deployment. `--onnx` also writes model.onnx (network and box
+decoding; deploy/python/infer.py adds the NMS) and checks it with ONNX Runtime the same way.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import List, Optional
 import numpy as np
 
 from ppdet.core.cli import add_config_args
+from ppdet.deploy.flags import add_bool_flag
 from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser', 'check_input']
@@ -28,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_args(p)
     p.add_argument('--output_dir', default='output_inference',
                    help='parent folder; the model goes into <output_dir>/<config name>')
+    add_bool_flag(p, '--onnx', False, 'also write model.onnx through paddle2onnx (needs '
+                                      'paddle2onnx and onnxruntime)')
     return p
 
 
@@ -44,6 +48,10 @@ def check_input(image_shape, seed: int = 0):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.onnx:  # before any work: a missing optional dependency is a one-line error
+        from ppdet.deploy.errors import import_optional
+        import_optional('paddle2onnx')
+        import_optional('onnxruntime')
     cfg, _device = prepare_run(args)
     from ppdet.engine.export import (ExportableDetector, check_export_options, compare_outputs,
                                      export_model, load_exported, run_exported)
@@ -69,5 +77,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     for f in result.files:
         print(f'  {f}')
     print(f'reloaded and checked: same boxes as the model (max difference {diff:.2g})')
+    if args.onnx:
+        from ppdet.deploy.onnx_export import add_onnx_section, export_onnx
+        section, onnx_diff = export_onnx(trainer.model, directory, result.image_shape,
+                                         list(inputs))
+        add_onnx_section(result.infer_cfg, section)
+        print(f'  {os.path.join(directory, section["file"])} (network and box decoding; '
+              f'deploy/python/infer.py applies the NMS)')
+        print(f'ONNX Runtime checked: same boxes and scores before NMS as the model (max '
+              f'difference {onnx_diff:.2g})')
     return 0
 

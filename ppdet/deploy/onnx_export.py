@@ -1,0 +1,246 @@
+"""`tools/export_model.py --onnx`: the network and its box decoding as ONNX, NMS left out.
+
+ONNX has no operator with `multiclass_nms3`'s semantics, so, as PaddleDetection does for
+ONNX, the graph ends at the decoded boxes [B, M, 4] and class scores [B, C, M] and the runner
+applies the NMS (ppdet/deploy/nms.py) with the settings written to infer_cfg.yml (`onnx:`).
+
+How the graph is cut: while tracing, the post-processing's `nms` is swapped for a stand-in
+that stops the forward pass with the tensors it was given, so nothing after NMS is traced and
+no architecture needs an export switch. Prior boxes, which paddle2onnx 2.1.0 cannot map
+(`prior_box`), depend only on the input size: for a fixed-size export they are computed once
+and traced as constants (an exported size of -1 is refused for such models).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import numpy as np
+import paddle
+import paddle.nn as nn
+
+from ppdet.deploy.errors import DeployError, import_optional
+from ppdet.deploy.infer_config import ONNX_FILE
+from ppdet.engine.export import quiet_tracing
+
+__all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section',
+           'convert_in_child', 'add_onnx_section']
+
+ONNX_OPSET = 11
+
+
+class _NmsReached(Exception):
+    def __init__(self, boxes, scores, background_label: int) -> None:
+        super().__init__('nms reached')
+        self.boxes, self.scores, self.background_label = boxes, scores, background_label
+
+
+class _StopAtNms:
+    """Stands in for the model's NMS while tracing: ends the forward pass with its inputs."""
+
+    def __call__(self, bboxes: Any, scores: Any, background_label: int = -1):
+        if isinstance(bboxes, (tuple, list)):
+            raise DeployError('ONNX export of a per-class (R-CNN) box layout is not supported '
+                              'yet: export without --onnx and run it with Paddle Inference')
+        raise _NmsReached(bboxes, scores, int(background_label))
+
+
+class NmsFreeDetector(nn.Layer):
+    """The detector up to NMS: (image, im_shape, scale_factor) -> (boxes, scores)."""
+
+    def __init__(self, model: nn.Layer) -> None:
+        super().__init__()
+        self.model = model
+        self.background_label: Optional[int] = None
+
+    def _post_process(self):
+        post = getattr(self.model, 'post_process', None)
+        if post is None or getattr(post, 'nms', None) is None:
+            raise DeployError(f'{type(self.model).__name__} has no post_process.nms to stop '
+                              f'at; ONNX export needs a BBoxPostProcess with an NMS')
+        return post
+
+    @paddle.jit.not_to_static
+    def forward(self, image, im_shape, scale_factor) -> Tuple[paddle.Tensor, paddle.Tensor]:
+        post = self._post_process()
+        original = post.nms
+        post.nms = _StopAtNms()
+        try:
+            self.model({'image': image, 'im_shape': im_shape, 'scale_factor': scale_factor})
+        except _NmsReached as stop:
+            self.background_label = stop.background_label
+            return stop.boxes, stop.scores
+        finally:
+            post.nms = original
+        raise DeployError(f'{type(self.model).__name__} returned without calling its NMS')
+
+
+def _shape_only_generators(model: nn.Layer) -> List[Tuple[Any, str, Any]]:
+    """(owner, attribute, generator) of prior-box generators anywhere in `model`."""
+    from ppdet.modeling.layers.anchor_generator_ssd import AnchorGeneratorSSD
+    found = []
+    for layer in model.sublayers(include_self=True):
+        for name, value in list(vars(layer).items()):
+            if isinstance(value, AnchorGeneratorSSD):
+                found.append((layer, name, value))
+    return found
+
+
+class _Recorded:
+    def __init__(self, generator: Any) -> None:
+        self.generator, self.outputs = generator, None
+
+    def __call__(self, feats, image):
+        out = self.generator(feats, image)
+        self.outputs = [np.asarray(o.numpy()) for o in out]
+        return out
+
+
+class _Constant:
+    def __init__(self, outputs: List[np.ndarray]) -> None:
+        self.outputs = outputs
+
+    def __call__(self, feats, image):
+        return [paddle.to_tensor(o) for o in self.outputs]
+
+
+@contextlib.contextmanager
+def _constant_priors(wrapped: NmsFreeDetector, inputs: List[np.ndarray],
+                     fixed_size: bool) -> Iterator[None]:
+    """Within the block, prior-box generators return the constants of this input size."""
+    found = _shape_only_generators(wrapped.model)
+    if found and not fixed_size:
+        raise DeployError('ONNX export needs a fixed input size for prior-box models: set '
+                          'the TestReader Resize to keep_ratio: false')
+    try:
+        recorders = []
+        for owner, name, gen in found:
+            rec = _Recorded(gen)
+            setattr(owner, name, rec)
+            recorders.append(rec)
+        if found:
+            with paddle.no_grad():
+                wrapped(*[paddle.to_tensor(a) for a in inputs])
+        for (owner, name, _), rec in zip(found, recorders):
+            setattr(owner, name, _Constant(rec.outputs))
+        yield
+    finally:
+        for owner, name, gen in found:
+            setattr(owner, name, gen)
+
+
+def _nms_settings(model: nn.Layer, background_label: Optional[int]) -> Dict[str, Any]:
+    nms = model.post_process.nms
+    names = ('score_threshold', 'nms_top_k', 'keep_top_k', 'nms_threshold', 'normalized',
+             'nms_eta', 'background_label')
+    if not all(hasattr(nms, n) for n in names):
+        raise DeployError(f'{type(nms).__name__}: ONNX export supports MultiClassNMS only')
+    if not float(nms.nms_eta) >= 1.0:
+        raise DeployError(f'MultiClassNMS nms_eta {nms.nms_eta}: adaptive NMS (nms_eta < 1) '
+                          f'has no equivalent in the ONNX runner; use nms_eta: 1.0')
+    bg = background_label if background_label is not None and background_label > -1 \
+        else int(nms.background_label)
+    return {'score_threshold': float(nms.score_threshold), 'nms_top_k': int(nms.nms_top_k),
+            'keep_top_k': int(nms.keep_top_k), 'nms_threshold': float(nms.nms_threshold),
+            'normalized': bool(nms.normalized), 'background_label': int(bg)}
+
+
+def convert_in_child(program: str, params: str, out: str) -> None:
+    """Run ppdet.deploy.onnx_convert in a child process (paddle2onnx may abort its process)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [root] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
+    proc = subprocess.run([sys.executable, '-m', 'ppdet.deploy.onnx_convert', program, params,
+                           out, str(ONNX_OPSET)], capture_output=True, text=True, env=env)
+    if proc.returncode == 0 and os.path.isfile(out):
+        return
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    keys = ('Failed to convert', '[ERROR]', 'error:', 'Error')
+    reason = next((ln for ln in lines if any(k in ln for k in keys)), None) or \
+        (lines[-1] if lines else f'exit status {proc.returncode}')
+    raise DeployError(f'paddle2onnx could not convert the model: {reason[:400]} (the Paddle '
+                      f'model was exported; run it without --onnx)')
+
+
+def run_onnx(path: str, inputs: List[np.ndarray]) -> List[np.ndarray]:
+    """The ONNX model's outputs for (image, im_shape, scale_factor), on CPU."""
+    ort = import_optional('onnxruntime')
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    session = ort.InferenceSession(path, so, providers=['CPUExecutionProvider'])
+    feeds = dict(zip(('image', 'im_shape', 'scale_factor'), inputs))
+    return session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()})
+
+
+def export_onnx(model: nn.Layer, directory: str, image_shape: Tuple[int, int, int],
+                check_inputs: List[np.ndarray]) -> Tuple[Dict[str, Any], float]:
+    """Write `<directory>/model.onnx`; return its infer_cfg `onnx:` section and the largest
+    difference of its (boxes, scores) from the model's on `check_inputs`."""
+    import_optional('paddle2onnx')
+    model.eval()
+    wrapped = NmsFreeDetector(model)
+    wrapped.eval()
+    _, h, w = image_shape
+    dim = lambda d: None if d < 0 else int(d)  # noqa: E731
+    spec = [paddle.static.InputSpec([None, 3, dim(h), dim(w)], 'float32', 'image'),
+            paddle.static.InputSpec([None, 2], 'float32', 'im_shape'),
+            paddle.static.InputSpec([None, 2], 'float32', 'scale_factor')]
+    out = os.path.join(directory, ONNX_FILE)
+    with tempfile.TemporaryDirectory(prefix='ppdet_onnx_') as tmp:
+        with _constant_priors(wrapped, check_inputs, fixed_size=h > 0 and w > 0), \
+                quiet_tracing():
+            static = paddle.jit.to_static(wrapped, input_spec=spec, full_graph=True)
+            paddle.jit.save(static, os.path.join(tmp, 'model'))
+        program = next(os.path.join(tmp, f) for f in ('model.json', 'model.pdmodel')
+                       if os.path.isfile(os.path.join(tmp, f)))
+        convert_in_child(program, os.path.join(tmp, 'model.pdiparams'), out)
+    section = onnx_section(_nms_settings(model, wrapped.background_label))
+    with paddle.no_grad():
+        expected = [t.numpy() for t in wrapped(*[paddle.to_tensor(a) for a in check_inputs])]
+    try:
+        return section, _check_onnx(expected, run_onnx(out, check_inputs), out)
+    except DeployError:
+        os.remove(out)  # a file that computes something else must not be left to deploy
+        raise
+
+
+def _check_onnx(expected: List[np.ndarray], got: List[np.ndarray], path: str,
+                rtol: float = 1e-4, atol: float = 1e-3) -> float:
+    """Largest |difference| of (boxes, scores); DeployError when they do not match.
+
+    Float32 round-off between two kernels' sums is ~1e-6 relative; rtol/atol leave two orders
+    of magnitude above it (0.07 px on a 640 px box) and catch any real mapping error.
+    """
+    diff = 0.0
+    for name, e, g in zip(('boxes', 'scores'), expected, got):
+        if e.shape != g.shape:
+            raise DeployError(f'{path}: {name} has shape {list(g.shape)}, the model gives '
+                              f'{list(e.shape)}')
+        d = float(np.max(np.abs(e - g))) if e.size else 0.0
+        if not np.allclose(e, g, rtol=rtol, atol=atol):
+            raise DeployError(f'{path}: its {name} differ from the model\'s by up to {d:.4g}; '
+                              f'the conversion is wrong, do not use this file')
+        diff = max(diff, d)
+    return diff
+
+
+def onnx_section(nms: Dict[str, Any]) -> Dict[str, Any]:
+    """infer_cfg.yml's `onnx:` entry: what the file computes and the NMS the runner adds."""
+    return {'file': ONNX_FILE, 'opset': ONNX_OPSET,
+            'outputs': {'boxes': '[N, M, 4] x1, y1, x2, y2 in original-image pixels',
+                        'scores': '[N, C, M] per-class scores'},
+            'nms': nms}
+
+
+def add_onnx_section(infer_cfg: str, section: Dict[str, Any]) -> None:
+    """Add (or replace) the `onnx:` key of an exported infer_cfg.yml."""
+    import yaml
+    with open(infer_cfg, encoding='utf-8') as f:
+        doc = yaml.safe_load(f) or {}
+    doc['onnx'] = section
+    with open(infer_cfg, 'w', encoding='utf-8') as f:
+        yaml.safe_dump(doc, f, sort_keys=False, allow_unicode=True)
