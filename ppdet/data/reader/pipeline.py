@@ -11,6 +11,7 @@ import numpy as np
 from ppdet.data.reader.collate import collate
 from ppdet.data.transform.base import BaseOperator, apply_ops
 from ppdet.data.transform.mixup import Mixup
+from ppdet.data.transform.multiscale import ScaleVariants, join_scales, split_by_scale
 
 __all__ = ['Pipeline', 'sample_rng', 'batch_rng']
 
@@ -46,10 +47,14 @@ class Pipeline:
             other = int(rng.integers(len(dataset)))
             data = [data, dataset[other]]
         data = apply_ops(self.sample_transforms, data, rng)
-        return data[0] if isinstance(data, list) else data
+        if isinstance(data, list) and not isinstance(data, ScaleVariants):
+            return data[0]
+        return data
 
     def batch(self, dataset: Any, indices: List[int], batch_index: int, seed: int,
               epoch: int) -> Dict[str, Any]:
         samples = [self.sample(dataset, i, seed, epoch) for i in indices]
-        samples = apply_ops(self.batch_transforms, samples, batch_rng(seed, epoch, batch_index))
-        return collate(samples, self.collate_batch)
+        return join_scales([
+            collate(apply_ops(self.batch_transforms, scale, batch_rng(seed, epoch, batch_index)),
+                    self.collate_batch)
+            for scale in split_by_scale(samples)])

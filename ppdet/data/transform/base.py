@@ -40,8 +40,8 @@ class BaseOperator:
 
     def __call__(self, sample: Union[Sample, List[Sample]],
                  rng: np.random.Generator) -> Union[Sample, List[Sample]]:
-        if isinstance(sample, list):
-            return [self.apply(s, rng) for s in sample]
+        if isinstance(sample, list):  # keeps the list's kind (scale variants stay variants)
+            return type(sample)(self.apply(s, rng) for s in sample)
         return self.apply(sample, rng)
 
     def __repr__(self) -> str:

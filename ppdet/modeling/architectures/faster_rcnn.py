@@ -69,6 +69,10 @@ class FasterRCNN(BaseArch):
         losses['loss'] = paddle.add_n(list(losses.values()))
         return losses
 
+    def multi_scale_settings(self):
+        nms = self.bbox_post_process.nms
+        return self.bbox_head.num_classes, nms.nms_threshold, nms.keep_top_k
+
     def get_pred(self) -> Dict[str, paddle.Tensor]:
         feats = self._features()
         rois, rois_num, _ = self.rpn_head(feats, self.inputs)
