@@ -11,7 +11,8 @@ ran, and `PPDET_NATIVE=0` measures on Paddle's operators alone.
 - infer: eval mode, batch 1, `image` already resized/normalised, post-processing included;
 - train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image, boxes and
   targets made by the reader's own box operators (NormalizeBox, PadBox, BboxXYXY2XYWH,
-  Gt2YoloTarget, from its sample or batch transforms); the optimiser update is not timed.
+  Gt2YoloTarget, from its sample or batch transforms; without PadBox, as for R-CNN and
+  RetinaNet, one box array per image); the optimiser update is not timed.
 """
 from __future__ import annotations
 
@@ -106,9 +107,10 @@ def _train_batch(cfg, size: int, num_classes: int, seed: int = 0) -> Dict[str, A
             s['image'] = np.ascontiguousarray(s['image'].transpose(2, 0, 1))
     batch: Dict[str, Any] = {}
     for k in samples[0]:
-        if k in ('gt_bbox', 'gt_class', 'is_crowd', 'difficult') and 'PadBox' not in names:
-            continue  # ragged without PadBox
         if k == 'num_cut_boxes':
+            continue
+        if k in ('gt_bbox', 'gt_class', 'is_crowd', 'difficult') and 'PadBox' not in names:
+            batch[k] = [paddle.to_tensor(s[k]) for s in samples]  # one array per image
             continue
         batch[k] = paddle.to_tensor(np.stack([s[k] for s in samples]))
     return batch

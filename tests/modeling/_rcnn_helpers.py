@@ -1,9 +1,9 @@
 """Small anchor-based detectors built by hand from the real components, and BCCD samples.
 
-The heads are those of the zoo configs (FPN + RPN + two-FC box head; FPN P3..P7 +
-RetinaHead) on a backbone that trains in seconds on one CPU thread: MobileNetV1 at half width
-with trainable BatchNorm (from scratch), its stride 4..32 maps feeding a 64-wide pyramid. The
-FPN learns its inputs from the backbone's shapes, as it does on a ResNet.
+The structure is that of the zoo configs (ResNet + FPN + RPN + two-FC box head; ResNet + FPN
+P3..P7 + RetinaHead) at a size that trains in seconds on one CPU thread: ResNet-18 with
+trainable BatchNorm (from scratch, frozen statistics of random weights blow up), a 64-wide
+pyramid whose inputs come from the backbone's shapes.
 """
 from __future__ import annotations
 
@@ -55,9 +55,10 @@ def batch_of(samples: List[Dict[str, np.ndarray]]) -> Dict[str, object]:
     return out
 
 
-def _backbone(feature_maps):
-    from ppdet.modeling.backbones.mobilenet_v1 import MobileNet
-    return MobileNet(scale=0.5, feature_maps=feature_maps)
+def _backbone(return_idx):
+    from ppdet.modeling.backbones.resnet import ResNet
+    return ResNet(depth=18, freeze_at=-1, freeze_norm=False, norm_decay=0.,
+                  return_idx=return_idx)
 
 
 def small_faster_rcnn(num_classes: int, score_threshold: float = 0.05):
@@ -73,7 +74,7 @@ def small_faster_rcnn(num_classes: int, score_threshold: float = 0.05):
     from ppdet.modeling.proposal_generator.rpn_head import RPNHead
     from ppdet.modeling.proposal_generator.target_layer import BBoxAssigner
     paddle.seed(0)
-    backbone = _backbone([3, 5, 11, 13])  # strides 4, 8, 16, 32
+    backbone = _backbone([0, 1, 2, 3])
     neck = FPN([s.channels for s in backbone.out_shape], out_channel=64,
                spatial_scales=[1 / s.stride for s in backbone.out_shape])
     strides = [s.stride for s in neck.out_shape]
@@ -100,7 +101,7 @@ def small_retinanet(num_classes: int):
     from ppdet.modeling.ops.nms import MultiClassNMS
     from ppdet.modeling.proposal_generator.anchor_generator import RetinaAnchorGenerator
     paddle.seed(0)
-    backbone = _backbone([5, 11, 13])  # strides 8, 16, 32
+    backbone = _backbone([1, 2, 3])
     neck = FPN([s.channels for s in backbone.out_shape], out_channel=64,
                spatial_scales=[1 / s.stride for s in backbone.out_shape], extra_stage=2,
                has_extra_convs=True, use_c5=False)
