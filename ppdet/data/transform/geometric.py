@@ -35,15 +35,16 @@ def resize_sample(sample: Sample, target_size: Size, keep_ratio: bool, interp: i
     """Resize image and boxes; keep_ratio scales so the image fits target's (short, long).
 
     With keep_ratio the image is resized by the scale factor itself (OpenCV's fx/fy), as
-    PaddleDetection does: OpenCV then samples at exactly that scale and picks the output size
-    by rounding, which can differ by a pixel from `im_shape` = int(scale * side + 0.5).
+    PaddleDetection does: OpenCV samples at exactly that scale and rounds the output size,
+    while `im_shape` keeps the unrounded scale * side (e.g. 1066.67 for 640 px at 5/3), which
+    the models clip proposals and boxes to.
     """
     im = sample['image']
     h, w = im.shape[:2]
     th, tw = _pair(target_size, 'Resize')
     if keep_ratio:
         scale = min(min(th, tw) / min(h, w), max(th, tw) / max(h, w))
-        new_h, new_w = int(scale * h + 0.5), int(scale * w + 0.5)
+        new_h, new_w = scale * float(h), scale * float(w)
         sy = sx = scale
         sample['image'] = cv2.resize(im, None, None, fx=scale, fy=scale,
                                      interpolation=int(interp))
