@@ -7,6 +7,7 @@ fan-in division which is done in float64 and rounded once.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import zlib
@@ -35,8 +36,19 @@ def rule_of(name: str, shape: Sequence[int]) -> str:
 
 
 def recipe_value(name: str, shape: Sequence[int], salt: str = '') -> np.ndarray:
-    """The float32 array the recipe assigns to entry `name` of `shape`."""
-    shape = tuple(int(s) for s in shape)
+    """The float32 array the recipe assigns to entry `name` of `shape` (read-only: values are
+    computed once per name, shape and salt, since models of one family share most names)."""
+    return _recipe_value(name, tuple(int(s) for s in shape), salt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _recipe_value(name: str, shape: Tuple[int, ...], salt: str) -> np.ndarray:
+    v = _compute(name, shape, salt)
+    v.setflags(write=False)
+    return v
+
+
+def _compute(name: str, shape: Tuple[int, ...], salt: str) -> np.ndarray:
     seed = zlib.crc32((salt + name).encode('utf-8')) & 0xFFFFFFFF
     x64 = np.random.RandomState(seed).standard_normal(shape)
     x = x64.astype(np.float32)
