@@ -42,9 +42,9 @@ def _clip_half_plane(p: np.ndarray, axis: int, bound: float, keep_above: bool) -
     inside = v >= bound if keep_above else v <= bound
     prev = np.roll(p, 1, axis=0)
     crosses = inside != np.roll(inside, 1)
-    with np.errstate(divide='ignore', invalid='ignore'):
+    with np.errstate(divide='ignore', invalid='ignore'):  # t is used only where crosses
         t = (bound - prev[:, axis]) / (v - prev[:, axis])
-    cross_pt = prev + t[:, None] * (p - prev)
+        cross_pt = prev + t[:, None] * (p - prev)
     cross_pt[:, axis] = bound  # exact on the line, whatever the round-off of t
     both = np.stack([cross_pt, p], axis=1)  # [n, 2 candidates, 2 coords]
     return both[np.stack([crosses, inside], axis=1)]

@@ -10,14 +10,14 @@ What a COCO file may hold, and what is loaded:
   one form. Holes are filled (COCO polygons cannot hold them); the outline is traced on the
   mask upsampled twice, which gives back the same pixels through pycocotools' rasteriser;
 - a flat list of numbers (one polygon without the outer list): read as one polygon;
-- nothing (missing or `[]`, as x2coco writes for VOC boxes): the box is used as the polygon.
+- nothing (missing or `[]`): the box is used as the polygon.
 
 An object with no usable part left is dropped with its box. Polygon repairs are counted in the
 summary's `polygon_fixes`, dropped objects in `dropped`, each with example files.
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -79,10 +79,11 @@ def rle_to_polygons(rle: dict, height: int, width: int) -> Optional[List[np.ndar
     return polys
 
 
-def _clean_parts(parts: Sequence[Any], w: int, h: int, path: str,
-                 summary: DatasetSummary) -> List[np.ndarray]:
-    """Check, clip and keep the usable polygon parts; count every part changed or left out."""
+def _clean_parts(parts: Sequence[Any], w: int, h: int) -> Tuple[List[np.ndarray], List[str]]:
+    """The usable polygon parts (clipped into the image), and the repair made to each part
+    changed or left out (reasons, counted by the caller only when the object stays)."""
     out: List[np.ndarray] = []
+    repairs: List[str] = []
     for part in parts:
         try:
             flat = np.asarray(part, np.float64).reshape(-1)
@@ -90,17 +91,17 @@ def _clean_parts(parts: Sequence[Any], w: int, h: int, path: str,
             flat = np.zeros(0)
         if len(flat) < 6 or len(flat) % 2 or not np.isfinite(flat).all() \
                 or polygon_area(flat) <= MIN_AREA:
-            summary.fix_polygon(POLY_PART_DROPPED, path)
+            repairs.append(POLY_PART_DROPPED)
             continue
         pts = flat.reshape(-1, 2)
         if (pts < 0).any() or (pts[:, 0] > w).any() or (pts[:, 1] > h).any():
             flat = clip_polygon(flat, 0.0, 0.0, float(w), float(h))
             if len(flat) < 6 or polygon_area(flat) <= MIN_AREA:
-                summary.fix_polygon(POLY_PART_DROPPED, path)
+                repairs.append(POLY_PART_DROPPED)
                 continue
-            summary.fix_polygon(POLY_CLIPPED, path)
+            repairs.append(POLY_CLIPPED)
         out.append(np.asarray(flat, np.float32))
-    return out
+    return out, repairs
 
 
 def read_segmentation(seg: Any, box: Sequence[float], w: int, h: int, path: str,
@@ -131,8 +132,10 @@ def read_segmentation(seg: Any, box: Sequence[float], w: int, h: int, path: str,
     else:
         summary.drop(DROP_BAD_SEGMENTATION, path)
         return None
-    cleaned = _clean_parts(parts, w, h, path, summary)
+    cleaned, repairs = _clean_parts(parts, w, h)
     if not cleaned:
         summary.drop(DROP_NO_POLYGON, path)
         return None
+    for reason in repairs:
+        summary.fix_polygon(reason, path)
     return cleaned

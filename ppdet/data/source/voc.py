@@ -60,8 +60,8 @@ class VOCDataSet(DetDataset):
             raise DatasetError(
                 'VOCDataSet: data_fields asks for gt_poly, but VOC XML holds boxes, no '
                 'polygons. Convert the dataset to COCO with tools/x2coco.py --dataset_type voc '
-                '(see docs/X2COCO.md) and read it with COCODataSet, which takes each box as '
-                'its polygon; or remove gt_poly from data_fields')
+                '(see docs/X2COCO.md), which writes each box as a rectangle polygon, and read '
+                'it with COCODataSet; or remove gt_poly from data_fields')
 
     def _class_list(self, summary: DatasetSummary) -> Tuple[List[str], str]:
         if self.use_default_label:
