@@ -3,8 +3,8 @@
 We only translate: model detections [class index, score, x1, y1, x2, y2] become COCO results
 {image_id, category_id, bbox [x, y, w, h], score} via `clsid2catid` (w = x2 - x1: COCO boxes
 have no `+1`), masks become {image_id, category_id, segmentation (RLE), score} (see
-ppdet.metrics.masks), then COCOeval does all the matching and averaging. pycocotools' own prints are
-captured and returned as text so logs stay ours.
+ppdet.metrics.masks), then COCOeval does all the matching and averaging. pycocotools' own
+prints are captured and returned as text so logs stay ours.
 """
 from __future__ import annotations
 

@@ -153,7 +153,7 @@ def test_clip_polygon_areas():
 def test_normalize_box_and_mixup_keep_polygons_with_boxes():
     s = NormalizeBox()(_sample(), np.random.default_rng(0))
     np.testing.assert_allclose(polygons_extent(s['gt_poly'][2]), s['gt_bbox'][2], atol=1e-6)
-    a, b = _sample(), _sample()
+    b = _sample()
     b['gt_poly'] = b['gt_poly'][:1]
     for k in ('gt_bbox', 'gt_class', 'is_crowd'):
         b[k] = b[k][:1]
