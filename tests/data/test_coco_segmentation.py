@@ -147,3 +147,22 @@ def test_voc_cannot_give_polygons_and_the_remedy_works(tmp_path):
     assert not ds.summary.polygon_fixes  # x2coco writes each VOC box as a 4-point polygon
     assert json.loads(ann.read_text())['annotations'][0]['segmentation'] == [
         [4.0, 5.0, 30.0, 5.0, 30.0, 40.0, 4.0, 40.0]]
+
+
+def test_check_dataset_counts_polygon_repairs_and_strict_fails_on_them(tmp_path):
+    from ppdet.core.workspace import create, load_config
+    from ppdet.data.dataset_report import check_datasets
+    imgs = [{'id': 1, 'file_name': 'a.png', 'width': 64, 'height': 48}]
+    make_coco(tmp_path, CATS, imgs, [_ann(1, [[50, 30, 80, 30, 80, 60, 50, 60]],
+                                          [50, 30, 30, 30])])
+    cfg = tmp_path / 'check.yml'
+    cfg.write_text(f'TrainDataset:\n  !COCODataSet\n    dataset_dir: {tmp_path}\n'
+                   f'    image_dir: images\n    anno_path: ann.json\n'
+                   f'    data_fields: {FIELDS}\n')
+    text, ok = check_datasets(load_config(str(cfg)), create)
+    assert ok and S.POLY_CLIPPED in text
+    assert text.splitlines()[-1] == ('OK: nothing refused; repaired by the loader: 1 box '
+                                     'clipped, 1 polygon fixed (--strict fails on these)')
+    text, ok = check_datasets(load_config(str(cfg)), create, strict=True)
+    assert not ok and text.splitlines()[-1] == ('FAILED: 1 box clipped (--strict); 1 polygon '
+                                                'fixed (--strict) (each is listed above)')
