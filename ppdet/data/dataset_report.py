@@ -6,7 +6,7 @@ Problems (the check fails): a dataset that cannot be built, labels missing from 
 images refused (missing files, unparsable annotations), images that cannot be read, are
 truncated or disagree with their annotated size, a dataset with no usable image. Repairs the
 loader makes on its own (boxes clipped to the image, degenerate boxes dropped) are counted and
-named too; they fail the check only with `strict`.
+named too, as are polygon repairs (gt_poly); they fail the check only with `strict`.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class ProblemCount:
     unreadable: int = 0
     unusable: int = 0
     repairs: Counter = field(default_factory=Counter)  # 'dropped' / 'clipped' -> boxes
+    polygons_fixed: int = 0  # polygon parts clipped, left out or made from RLE / boxes
 
     def add(self, s: DatasetSummary) -> None:
         if s.unknown is not None:
@@ -44,6 +45,7 @@ class ProblemCount:
         self.unusable += bool(s.unusable)
         self.repairs['dropped'] += s.num_dropped
         self.repairs['clipped'] += s.num_clipped
+        self.polygons_fixed += s.num_polygon_fixes
 
     def problems(self, strict: bool) -> List[str]:
         """One phrase per kind of problem present, with its count."""
@@ -65,6 +67,8 @@ class ProblemCount:
         if strict:
             out += [f'{_boxes(n)} {what} (--strict)'
                     for what, n in self.repairs.items() if n]
+            if self.polygons_fixed:
+                out.append(f'{plural(self.polygons_fixed, "polygon")} fixed (--strict)')
         return out
 
 
@@ -89,6 +93,8 @@ def _verdict(count: ProblemCount, strict: bool) -> Tuple[str, bool]:
     if problems:
         return 'FAILED: ' + '; '.join(problems) + ' (each is listed above)', False
     repairs = [f'{_boxes(n)} {what}' for what, n in count.repairs.items() if n]
+    if count.polygons_fixed:
+        repairs.append(f'{plural(count.polygons_fixed, "polygon")} fixed')
     tail = ('; repaired by the loader: ' + ', '.join(repairs) + ' (--strict fails on these)'
             if repairs else '')
     return 'OK: nothing refused' + tail, True

@@ -70,7 +70,9 @@ class DatasetSummary:
 
     `dropped` and `clipped` count boxes by reason; `refused` lists images that are not used at
     all, with the reason; `fixes` count per-image repairs (e.g. size read from the image because
-    the annotation said 0). `examples` keeps a few files per reason.
+    the annotation said 0); `polygon_fixes` count repaired or left-out polygon parts of objects
+    that stay (an object losing all its polygons is a dropped box). `examples` keeps a few
+    files per reason. `polygons` / `objects_with_polygons` are set when gt_poly is loaded.
     """
     name: str = ''
     source: str = ''
@@ -84,6 +86,9 @@ class DatasetSummary:
     clipped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     fixes: Counter = field(default_factory=Counter)
+    polygon_fixes: Counter = field(default_factory=Counter)
+    polygons: Optional[int] = None  # None: gt_poly not loaded
+    objects_with_polygons: int = 0
     refused: List[Tuple[str, str]] = field(default_factory=list)
     problems: List[Tuple[str, str]] = field(default_factory=list)  # from verify_images
     unknown: Optional[UnknownLabels] = None  # boxes whose label is not in the class list
@@ -120,6 +125,14 @@ class DatasetSummary:
     def fix(self, reason: str, path: str) -> None:
         self.fixes[reason] += 1
         self.add_example(reason, path)
+
+    def fix_polygon(self, reason: str, path: str, n: int = 1) -> None:
+        self.polygon_fixes[reason] += n
+        self.add_example(reason, path)
+
+    @property
+    def num_polygon_fixes(self) -> int:
+        return sum(self.polygon_fixes.values())
 
     def refuse(self, path: str, reason: str) -> None:
         self.refused.append((path, reason))
@@ -166,10 +179,16 @@ def render_summary(s: DatasetSummary, max_refused: int = 10,
         lines.append(f'  unknown labels {len(u.boxes):>6}   ({plural(u.num_boxes, "box", "boxes")} '
                      f'left out: not in {u.missing_from})')
         lines += u.lines('    ')
+    if s.polygons is not None:
+        lines.append(f'  polygons       {s.polygons:>6}   (in {s.objects_with_polygons} objects; '
+                     f'gt_poly loaded)')
     lines.append(f'  boxes clipped  {s.num_clipped:>6}')
     lines += _reason_lines(s.clipped, s.examples, '    ')
     lines.append(f'  boxes dropped  {s.num_dropped:>6}')
     lines += _reason_lines(s.dropped, s.examples, '    ')
+    if s.polygons is not None or s.polygon_fixes:
+        lines.append(f'  polygons fixed {s.num_polygon_fixes:>6}')
+        lines += _reason_lines(s.polygon_fixes, s.examples, '    ')
     if s.fixes:
         lines.append(f'  images fixed   {sum(s.fixes.values()):>6}')
         lines += _reason_lines(s.fixes, s.examples, '    ')

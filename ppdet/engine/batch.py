@@ -8,7 +8,7 @@ import paddle
 
 __all__ = ['to_model_inputs']
 
-_KEEP_AS_IS = ('im_file', 'curr_iter', 'class_names')
+_KEEP_AS_IS = ('im_file', 'curr_iter', 'class_names', 'gt_poly')  # gt_poly: nested lists
 
 
 def to_model_inputs(batch: Dict[str, Any]) -> Dict[str, Any]:

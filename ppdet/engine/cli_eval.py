@@ -4,7 +4,8 @@
 
 The weights must be this model's, whole (see `trained_weights`); the per-class AP table is
 printed, and `eval_results.json` (plus COCO's `bbox.json` of detections for `metric: COCO`)
-is written into --output_eval (default: the run folder `<save_dir>/<config name>`).
+is written into --output_eval (default: the run folder `<save_dir>/<config name>`); models with
+masks also get segm stats and `mask.json` (RLE).
 """
 from __future__ import annotations
 
@@ -69,6 +70,8 @@ def eval_summary(cfg: Any, weights: Any, result: Dict[str, Any], metric: Any, im
     if kind == 'COCO':
         from ppdet.metrics import STAT_NAMES
         out['stats'] = {n: _num(v) for n, v in zip(STAT_NAMES, result.get('bbox', []))}
+        if 'segm' in result:
+            out['segm_stats'] = {n: _num(v) for n, v in zip(STAT_NAMES, result['segm'])}
     out['per_class'] = _per_class(metric)
     return out
 
@@ -96,4 +99,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         det_path = os.path.join(out_dir, 'bbox.json')
         atomic_write_json(det_path, metric.results)
         print(f'wrote {det_path} ({len(metric.results)} detections, COCO results format)')
+    if getattr(metric, 'has_masks', False):
+        mask_path = os.path.join(out_dir, 'mask.json')
+        atomic_write_json(mask_path, metric.segm_results)
+        print(f'wrote {mask_path} ({len(metric.segm_results)} masks, COCO results format, RLE)')
     return 0

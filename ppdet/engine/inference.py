@@ -3,9 +3,9 @@ original image's pixels; then draw them and write them as JSON.
 
 Works with any architecture that follows the detector contract (`meta_arch`): the model gets
 `image`, `im_shape`, `scale_factor` and returns `bbox` rows (class, score, x1, y1, x2, y2) in
-original pixels plus `bbox_num` per image. Files that are not images are skipped and counted;
-an image that cannot be decoded is skipped with its reason, so one bad file does not stop a
-folder of thousands.
+original pixels plus `bbox_num` per image (and, for mask models, `mask` [N, H, W] 0/1). Files
+that are not images are skipped and counted; an image that cannot be decoded is skipped with
+its reason, so one bad file does not stop a folder of thousands.
 """
 from __future__ import annotations
 
@@ -22,13 +22,17 @@ from ppdet.data.source.image_info import IMAGE_EXTENSIONS
 from ppdet.data.transform.decode import decode_image, read_file
 from ppdet.engine.batch import to_model_inputs
 from ppdet.engine.visualize import draw_detections
+from ppdet.metrics.masks import encode_rle, fit_masks
 from ppdet.utils.fileio import atomic_write_json
 
 __all__ = ['ImageList', 'collect_images', 'Prediction', 'predict_images', 'InferenceOutputs',
-           'write_predictions', 'DETECTIONS_JSON', 'COCO_RESULTS_JSON']
+           'write_predictions', 'DETECTIONS_JSON', 'COCO_RESULTS_JSON', 'MASK_RESULTS_JSON']
 
 DETECTIONS_JSON = 'detections.json'
 COCO_RESULTS_JSON = 'bbox.json'
+MASK_RESULTS_JSON = 'mask.json'
+MASK_FORMAT = ('segmentation: COCO RLE of the original image ({"size": [height, width], '
+               '"counts": str}); decode with pycocotools.mask.decode after counts.encode()')
 
 
 @dataclass
@@ -70,10 +74,12 @@ def collect_images(infer_img: Optional[str] = None,
 
 @dataclass(frozen=True)
 class Prediction:
-    """Detections of one image: rows (class, score, x1, y1, x2, y2), original pixels."""
+    """Detections of one image: rows (class, score, x1, y1, x2, y2), original pixels; for
+    mask models also `masks` [N, h, w] uint8 0/1 in the image's own size, rows aligned."""
     file: str
     index: int
     detections: np.ndarray
+    masks: Optional[np.ndarray] = None
 
 
 def _make_batch(pipeline: Any, files: Sequence[str], first: int,
@@ -116,11 +122,17 @@ def _run(model: Any, batch: Dict[str, Any], group: Sequence[str],
     out = model(to_model_inputs(batch))
     rows = np.asarray(out['bbox'].numpy(), np.float64).reshape(-1, 6)
     nums = np.asarray(out['bbox_num'].numpy()).reshape(-1).astype(np.int64)
+    masks = out['mask'].numpy() if out.get('mask') is not None else None
     start = 0
     for i, f in enumerate(group):
         dets = rows[start:start + nums[i]]
+        keep = dets[:, 0] >= 0
+        mine = None
+        if masks is not None:  # batch masks share the largest image's size: cut to this one
+            mine = fit_masks(masks[start:start + nums[i]][keep], int(batch['h'][i]),
+                             int(batch['w'][i]))
         start += int(nums[i])
-        yield Prediction(f, first + i, dets[dets[:, 0] >= 0])
+        yield Prediction(f, first + i, dets[keep], mine)
 
 
 @dataclass
@@ -131,6 +143,7 @@ class InferenceOutputs:
     detections_json: str
     coco_results_json: Optional[str] = None
     counts: Dict[str, int] = field(default_factory=dict)
+    mask_results_json: Optional[str] = None
 
 
 def _unique_name(name: str, used: Dict[str, int]) -> str:
@@ -149,40 +162,68 @@ def write_predictions(predictions: Iterator[Prediction], images: ImageList,
                       log: Any = print) -> InferenceOutputs:
     """Draw each image's detections (score >= threshold) into output_dir and write
     `detections.json`; with `save_results` also `bbox.json` with every detection in COCO
-    results format (xywh, category ids of the dataset)."""
+    results format (xywh, category ids of the dataset).
+
+    Mask models (predictions with `masks`) get their masks drawn, a `segmentation` (COCO RLE,
+    counts as str) on each detection of `detections.json` and a top-level `mask_format`;
+    with `save_results` also `mask.json` (COCO segm results). Box models' files are unchanged.
+    """
     os.makedirs(output_dir, exist_ok=True)
     used: Dict[str, int] = {}
-    entries, coco, drawn = [], [], []
+    entries, coco, segm, drawn = [], [], [], []
+    with_masks = False
     for pred in predictions:
         original = cv2.cvtColor(decode_image(read_file(pred.file), pred.file), cv2.COLOR_RGB2BGR)
-        canvas, dets = draw_detections(original, pred.detections, class_names, threshold)
+        canvas, dets = draw_detections(original, pred.detections, class_names, threshold,
+                                       masks=pred.masks)
         out_path = os.path.join(output_dir, _unique_name(os.path.basename(pred.file), used))
         if not cv2.imwrite(out_path, canvas):
             raise PPDetError(f'cannot write {out_path} (unsupported extension or no space)')
         drawn.append(out_path)
         entries.append({'file': pred.file, 'output': out_path, 'width': int(original.shape[1]),
                         'height': int(original.shape[0]),
-                        'detections': [{'category': d['category'],
-                                        'category_id': d['category_id'], 'score': d['score'],
-                                        'bbox': d['bbox_xyxy']} for d in dets]})
+                        'detections': [_detection_entry(d) for d in dets]})
         log(f'{pred.file}: {len(dets)} detections >= {threshold} -> {out_path}')
+        with_masks = with_masks or pred.masks is not None
         if save_results:
             coco.extend(_coco_rows(pred, clsid2catid))
+            segm.extend(_segm_rows(pred, clsid2catid))
     counts = {'images': len(entries), 'non_image_files_skipped': len(images.non_images),
               'unreadable_images_skipped': len(images.unreadable)}
     doc = {'class_names': list(class_names), 'class_names_from': names_from,
            'draw_threshold': threshold, 'bbox_format': 'x1, y1, x2, y2 in original-image pixels',
+           **({'mask_format': MASK_FORMAT} if with_masks else {}),
            'counts': counts, 'images': entries,
            'skipped': {'non_image_files': images.non_images,
                        'unreadable_images': [{'file': f, 'reason': r}
                                              for f, r in images.unreadable]}}
     det_path = os.path.join(output_dir, DETECTIONS_JSON)
     atomic_write_json(det_path, doc)
-    coco_path = None
+    coco_path = mask_path = None
     if save_results:
         coco_path = os.path.join(output_dir, COCO_RESULTS_JSON)
         atomic_write_json(coco_path, coco)
-    return InferenceOutputs(output_dir, drawn, det_path, coco_path, counts)
+        if with_masks:
+            mask_path = os.path.join(output_dir, MASK_RESULTS_JSON)
+            atomic_write_json(mask_path, segm)
+    return InferenceOutputs(output_dir, drawn, det_path, coco_path, counts, mask_path)
+
+
+def _detection_entry(d: Dict[str, Any]) -> Dict[str, Any]:
+    entry = {'category': d['category'], 'category_id': d['category_id'], 'score': d['score'],
+             'bbox': d['bbox_xyxy']}
+    if 'segmentation' in d:
+        entry['segmentation'] = d['segmentation']
+    return entry
+
+
+def _segm_rows(pred: Prediction, clsid2catid: Optional[Dict[int, Any]]) -> List[Dict[str, Any]]:
+    if pred.masks is None:
+        return []
+    return [{'image_id': pred.index, 'file': pred.file,
+             'category_id': (clsid2catid or {}).get(int(row[0]), int(row[0])),
+             'segmentation': rle, 'score': round(float(row[1]), 5)}
+            for row, rle in zip(pred.detections.tolist(), encode_rle(pred.masks))]
 
 
 def _coco_rows(pred: Prediction, clsid2catid: Optional[Dict[int, Any]]) -> List[Dict[str, Any]]:

@@ -310,7 +310,7 @@ class Trainer:
                                              worker_num=int(self.cfg.get('worker_num', 0)))):
             outputs = self.model(to_model_inputs(batch))
             metric.update(batch, {k: v.numpy() for k, v in outputs.items()
-                                  if k in ('bbox', 'bbox_num')})
+                                  if k in ('bbox', 'bbox_num', 'mask')})
             progress.update(1)
         metric.accumulate()
         self.last_metric = metric  # per-class values for tools/eval.py's JSON

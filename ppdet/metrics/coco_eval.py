@@ -1,9 +1,10 @@
-"""COCO bbox evaluation through pycocotools' COCOeval (the reference implementation itself).
+"""COCO bbox and segm evaluation through pycocotools' COCOeval (the reference implementation).
 
 We only translate: model detections [class index, score, x1, y1, x2, y2] become COCO results
 {image_id, category_id, bbox [x, y, w, h], score} via `clsid2catid` (w = x2 - x1: COCO boxes
-have no `+1`), then COCOeval does all the matching and averaging. pycocotools' own prints are
-captured and returned as text so logs stay ours.
+have no `+1`), masks become {image_id, category_id, segmentation (RLE), score} (see
+ppdet.metrics.masks), then COCOeval does all the matching and averaging. pycocotools' own
+prints are captured and returned as text so logs stay ours.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ppdet.core.errors import DatasetError
 
 STAT_NAMES = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl',
               'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl')
+IOU_TYPES = ('bbox', 'segm')
 
 
 def load_coco_gt(anno: Union[str, dict]):
@@ -78,16 +80,25 @@ def _empty_results(coco_gt):
 def evaluate_bbox(coco_gt, results: List[dict],
                   cat_names: Optional[Mapping[int, str]] = None
                   ) -> Tuple[np.ndarray, List[Tuple[str, float, float]], str]:
-    """Run COCOeval on bbox results.
+    """Run COCOeval on bbox results (see `evaluate_coco`)."""
+    return evaluate_coco(coco_gt, results, 'bbox', cat_names)
+
+
+def evaluate_coco(coco_gt, results: List[dict], iou_type: str = 'bbox',
+                  cat_names: Optional[Mapping[int, str]] = None
+                  ) -> Tuple[np.ndarray, List[Tuple[str, float, float]], str]:
+    """Run COCOeval on bbox results or, with iou_type 'segm', on mask results (RLE).
 
     Returns the 12 standard stats, per-class rows (name, AP@[.5:.95], AP@.5; nan when the
     class has no ground truth) in ascending category id, and pycocotools' printed summary.
     """
     from pycocotools.cocoeval import COCOeval
+    if iou_type not in IOU_TYPES:
+        raise ValueError(f'iou_type {iou_type!r}: choose one of {IOU_TYPES}')
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         dt = coco_gt.loadRes(results) if results else _empty_results(coco_gt)
-        ev = COCOeval(coco_gt, dt, 'bbox')
+        ev = COCOeval(coco_gt, dt, iou_type)
         ev.evaluate()
         ev.accumulate()
         ev.summarize()

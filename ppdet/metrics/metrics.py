@@ -2,7 +2,8 @@
 
 Inputs are dicts of numpy arrays (anything with `.numpy()` is converted):
 - `outputs['bbox']` [N, 6] rows (class index, score, x1, y1, x2, y2) in original-image pixels,
-  `outputs['bbox_num']` [B] rows per image;
+  `outputs['bbox_num']` [B] rows per image; for instance segmentation also `outputs['mask']`
+  [N, H, W] 0/1 in original-image pixels, rows aligned with `bbox` (COCO metric only);
 - `inputs['im_id']` [B] or [B, 1]; for VOC also `gt_bbox`, `gt_class`, optional `difficult`,
   as a list of per-image arrays or padded [B, M, ...] arrays (padding rows found by
   `pad_gt_mask` when given, else all-zero boxes), and optional `scale_factor` [B, 2] (y, x).
@@ -15,7 +16,8 @@ import numpy as np
 
 from ppdet.core.errors import ConfigError
 from ppdet.metrics.coco_eval import (STAT_NAMES, default_clsid2catid, detections_to_coco,
-                                     evaluate_bbox, load_coco_gt)
+                                     evaluate_coco, load_coco_gt)
+from ppdet.metrics.masks import masks_to_coco
 from ppdet.metrics.table import render_ap_table
 from ppdet.metrics.voc_map import MAP_TYPES, DetectionMAP
 
@@ -119,14 +121,18 @@ class VOCMetric(Metric):
 
 
 class COCOMetric(Metric):
-    """COCO bbox AP via pycocotools; result() -> {'bbox': the 12 COCOeval stats}.
+    """COCO AP via pycocotools; result() -> {'bbox': the 12 COCOeval stats} and, when the
+    model returns masks, {'segm': the 12 stats of the masks} beside it.
 
     clsid2catid maps the model's contiguous class index to the dataset's category id (default:
-    categories in ascending id); class_names default to the dataset's category names.
+    categories in ascending id); class_names default to the dataset's category names. segm AP
+    needs a segmentation on every ground-truth annotation: when some have none (a detection
+    dataset), it is left out and `segm_note` says why.
     """
 
     def __init__(self, anno: Union[str, dict], clsid2catid: Optional[Mapping[int, int]] = None,
                  class_names: Optional[Sequence[str]] = None) -> None:
+        self.anno_name = anno if isinstance(anno, str) else 'the annotations'
         self.coco_gt = load_coco_gt(anno)
         self.clsid2catid = dict(clsid2catid) if clsid2catid else default_clsid2catid(self.coco_gt)
         cat_ids = sorted(self.clsid2catid.values())
@@ -140,24 +146,66 @@ class COCOMetric(Metric):
 
     def reset(self) -> None:
         self.results: List[dict] = []
+        self.segm_results: List[dict] = []
+        self.has_masks = False
         self.stats = np.zeros(len(STAT_NAMES))
+        self.segm_stats: Optional[np.ndarray] = None
         self.per_class: List[tuple] = []
+        self.segm_per_class: List[tuple] = []
         self.summary = ''
+        self.segm_note = ''
+
+    def _image_size(self, im_id: int) -> Optional[tuple]:
+        img = self.coco_gt.imgs.get(im_id)
+        if not img or not img.get('height') or not img.get('width'):
+            return None
+        return int(img['height']), int(img['width'])
 
     def update(self, inputs: Mapping, outputs: Mapping) -> None:
-        self.results.extend(detections_to_coco(
-            _np(outputs['bbox']), _np(outputs['bbox_num']), _np(inputs['im_id']),
-            self.clsid2catid))
+        bbox, nums, ids = _np(outputs['bbox']), _np(outputs['bbox_num']), _np(inputs['im_id'])
+        self.results.extend(detections_to_coco(bbox, nums, ids, self.clsid2catid))
+        if outputs.get('mask') is not None:
+            self.has_masks = True
+            self.segm_results.extend(masks_to_coco(bbox, nums, _np(outputs['mask']), ids,
+                                                   self.clsid2catid, self._image_size))
+
+    def _gt_without_segmentation(self) -> int:
+        return sum(1 for a in self.coco_gt.dataset.get('annotations', [])
+                   if not a.get('segmentation'))
 
     def accumulate(self) -> None:
-        self.stats, self.per_class, self.summary = evaluate_bbox(
-            self.coco_gt, self.results, self.cat_names)
+        self.stats, self.per_class, self.summary = evaluate_coco(
+            self.coco_gt, self.results, 'bbox', self.cat_names)
+        if not self.has_masks:
+            return
+        missing = self._gt_without_segmentation()
+        if missing:
+            self.segm_note = (f'segm AP not computed: {missing} annotations in '
+                              f'{self.anno_name} have no segmentation (boxes only)')
+            return
+        self.segm_stats, self.segm_per_class, segm_summary = evaluate_coco(
+            self.coco_gt, self.segm_results, 'segm', self.cat_names)
+        self.summary += segm_summary
 
     def result(self) -> Dict[str, List[float]]:
-        return {'bbox': [float(s) for s in self.stats]}
+        out = {'bbox': [float(s) for s in self.stats]}
+        if self.segm_stats is not None:
+            out['segm'] = [float(s) for s in self.segm_stats]
+        return out
+
+    @staticmethod
+    def _table(kind: str, stats: np.ndarray, rows: List[tuple]) -> str:
+        title = (f'COCO {kind} AP per class (all classes: AP {100 * stats[0]:.2f}, '
+                 f'AP50 {100 * stats[1]:.2f})')
+        return render_ap_table([r[0] for r in rows], {'AP': [r[1] for r in rows],
+                                                      'AP50': [r[2] for r in rows]},
+                               title=title)
 
     def per_class_table(self) -> str:
-        names = [r[0] for r in self.per_class]
-        return render_ap_table(names, {'AP': [r[1] for r in self.per_class],
-                                       'AP50': [r[2] for r in self.per_class]},
-                               title='COCO bbox AP per class')
+        """The bbox table and, for mask models, the segm table (or why it is missing)."""
+        text = self._table('bbox', self.stats, self.per_class)
+        if self.segm_stats is not None:
+            text += '\n' + self._table('segm', self.segm_stats, self.segm_per_class)
+        if self.segm_note:
+            text += '\n' + self.segm_note
+        return text

@@ -7,10 +7,12 @@ import numpy as np
 
 from ppdet.core.errors import ConfigError
 
-__all__ = ['collate', 'VARIABLE_FIELDS']
+__all__ = ['collate', 'VARIABLE_FIELDS', 'LIST_FIELDS']
 
 # per-box fields: their length differs between images unless PadBox made it fixed
 VARIABLE_FIELDS = ('gt_bbox', 'gt_class', 'is_crowd', 'difficult', 'gt_score')
+# fields that are never stacked: per image, a list (gt_poly: per object, its polygons)
+LIST_FIELDS = ('gt_poly',)
 
 
 def _stackable(values: List[Any]) -> bool:
@@ -35,7 +37,7 @@ def collate(samples: List[Dict[str, Any]], collate_batch: bool = True) -> Dict[s
     batch: Dict[str, Any] = {}
     for k in keys:
         values = [s[k] for s in samples]
-        if not collate_batch and k in VARIABLE_FIELDS:
+        if k in LIST_FIELDS or (not collate_batch and k in VARIABLE_FIELDS):
             batch[k] = values
         elif _stackable(values):
             batch[k] = np.stack(values)

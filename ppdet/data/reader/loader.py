@@ -11,6 +11,8 @@ A reader yields batches as dicts of numpy arrays:
     gt_bbox      [B, M, 4] float32 when padded (PadBox) — otherwise a list of [N_i, 4] arrays
     gt_class, is_crowd, difficult   [B, M] int32 after PadBox, else lists of [N_i, 1] int32
     gt_score     like gt_class, float32, when Mixup ran
+    gt_poly      list (per image) of lists (per object) of polygons, flat float32 arrays in
+                 the model-input pixels of gt_bbox; never stacked (data_fields with gt_poly)
     target0..    [B, A, 6+C, H/s, W/s] float32 from Gt2YoloTarget
     num_cut_boxes [B] int32 boxes cut by PadBox (count them; do not lose them silently)
 

@@ -7,7 +7,7 @@ counted in the summary with the file it came from.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -28,14 +28,17 @@ def empty_gt() -> Dict[str, np.ndarray]:
 
 def clean_boxes(boxes: np.ndarray, classes: np.ndarray, w: int, h: int, path: str,
                 summary: DatasetSummary, is_crowd: Optional[np.ndarray] = None,
-                difficult: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+                difficult: Optional[np.ndarray] = None,
+                polys: Optional[List[Any]] = None) -> Dict[str, Any]:
     """Return gt arrays (gt_bbox [N,4] float32 xyxy, gt_class/is_crowd/difficult [N,1] int32).
 
     `boxes` is [N,4] xyxy float (NaN where a coordinate was missing); `classes` [N] 0-based.
+    `polys` (one entry per box, see ppdet.data.polygon) become `gt_poly`, keeping the boxes'
+    rows: an object whose box is dropped loses its polygons too.
     """
     n = len(boxes)
     if n == 0:
-        return empty_gt()
+        return empty_gt() if polys is None else {**empty_gt(), 'gt_poly': []}
     boxes = np.asarray(boxes, np.float64).reshape(n, 4)
     crowd = np.zeros(n, np.int32) if is_crowd is None else np.asarray(is_crowd, np.int32)
     diff = np.zeros(n, np.int32) if difficult is None else np.asarray(difficult, np.int32)
@@ -55,7 +58,10 @@ def clean_boxes(boxes: np.ndarray, classes: np.ndarray, w: int, h: int, path: st
     if changed.any():
         summary.clip(CLIP_OUT, path, int(changed.sum()))
     keep = inside
-    return {'gt_bbox': clipped[keep].astype(np.float32),
-            'gt_class': np.asarray(classes, np.int32)[keep].reshape(-1, 1),
-            'is_crowd': crowd[keep].reshape(-1, 1),
-            'difficult': diff[keep].reshape(-1, 1)}
+    out: Dict[str, Any] = {'gt_bbox': clipped[keep].astype(np.float32),
+                           'gt_class': np.asarray(classes, np.int32)[keep].reshape(-1, 1),
+                           'is_crowd': crowd[keep].reshape(-1, 1),
+                           'difficult': diff[keep].reshape(-1, 1)}
+    if polys is not None:
+        out['gt_poly'] = [polys[i] for i in np.flatnonzero(keep)]
+    return out

@@ -18,6 +18,7 @@ from ppdet.core.workspace import register
 from ppdet.data.source.boxes import DROP_NONFINITE, clean_boxes
 from ppdet.data.source.dataset import DetDataset
 from ppdet.data.source.image_info import size_or_read
+from ppdet.data.source.segmentation import read_segmentation
 from ppdet.data.summary import DatasetSummary, UnknownLabels
 
 __all__ = ['COCODataSet']
@@ -58,7 +59,11 @@ def _categories(data: Dict[str, Any], path: str) -> Tuple[List[str], Dict[Any, i
 
 @register
 class COCODataSet(DetDataset):
-    """COCO-format detection data (arguments as PaddleDetection 2.6's COCODataSet)."""
+    """COCO-format detection data (arguments as PaddleDetection 2.6's COCODataSet).
+
+    With 'gt_poly' in `data_fields` each object also gets its polygons from `segmentation`
+    (see ppdet.data.source.segmentation for the forms read and the repairs counted).
+    """
 
     def __init__(self, dataset_dir: Optional[str] = None, image_dir: Optional[str] = None,
                  anno_path: Optional[str] = None, data_fields: Optional[List[str]] = None,
@@ -122,7 +127,8 @@ class COCODataSet(DetDataset):
         if wh is None:
             return None
         w, h = wh
-        boxes, classes, crowd = [], [], []
+        with_poly = 'gt_poly' in (self.data_fields or ())
+        boxes, classes, crowd, polys = [], [], [], []
         for ann in anns:
             is_crowd = int(bool(ann.get('iscrowd', 0)))
             if is_crowd and not self.load_crowd:
@@ -134,9 +140,16 @@ class COCODataSet(DetDataset):
             except (TypeError, ValueError):
                 summary.drop(DROP_NONFINITE, im_file)
                 continue
+            if with_poly:
+                parts = read_segmentation(ann.get('segmentation'), (x, y, x + bw, y + bh),
+                                          int(w), int(h), im_file, summary)
+                if parts is None:
+                    continue
+                polys.append(parts)
             boxes.append([x, y, x + bw, y + bh])
             classes.append(catid2clsid[ann['category_id']])
             crowd.append(is_crowd)
         gt = clean_boxes(np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(classes),
-                         int(w), int(h), im_file, summary, is_crowd=np.asarray(crowd))
+                         int(w), int(h), im_file, summary, is_crowd=np.asarray(crowd),
+                         polys=polys if with_poly else None)
         return {'im_file': im_file, 'im_id': img['id'], 'h': int(h), 'w': int(w), **gt}

@@ -10,6 +10,8 @@ once (later calls are free), and `len()` / indexing parse on first use. Records 
     gt_class [N,1] int32     0-based contiguous labels, index into `class_names`
     is_crowd [N,1] int32
     difficult[N,1] int32
+    gt_poly  list            per object, its polygons (flat float32 arrays); COCODataSet only,
+                             when 'gt_poly' is in data_fields (see ppdet.data.polygon)
 
 Indexing returns a copy, so transforms may change it in place.
 """
@@ -30,12 +32,14 @@ logger = logging.getLogger('ppdet.data')
 
 GT_FIELDS = ('gt_bbox', 'gt_class', 'is_crowd', 'difficult')
 KNOWN_FIELDS = ('image',) + GT_FIELDS + ('gt_poly', 'gt_score')
-UNSUPPORTED_FIELDS = ('gt_poly',)
 _EMPTY_RATIO_SEED = 0  # empty images kept by `empty_ratio` are chosen reproducibly
 
 
 def copy_record(rec: Dict[str, Any]) -> Dict[str, Any]:
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in rec.items()}
+    out = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in rec.items()}
+    if 'gt_poly' in out:
+        out['gt_poly'] = [[p.copy() for p in obj] for obj in out['gt_poly']]
+    return out
 
 
 class DetDataset:
@@ -105,9 +109,6 @@ class DetDataset:
                 f'with_background: {self.with_background} is a PaddleDetection 1.x setting '
                 f'(labels shifted by one for a background class); ignored: labels here are '
                 f'always 0-based and models add background themselves')
-        unsupported = [f for f in (self.data_fields or []) if f in UNSUPPORTED_FIELDS]
-        if unsupported:
-            summary.notes.append(f'data_fields {unsupported} are not loaded (no masks here)')
         records, names = self._parse(summary)
         records = self._select(records, summary)
         self._finish_summary(records, names, summary)
@@ -175,6 +176,9 @@ class DetDataset:
                 summary.crowd_boxes += int(r['is_crowd'].sum())
             if 'difficult' in r:
                 summary.difficult_boxes += int(r['difficult'].sum())
+            if 'gt_poly' in r:
+                summary.polygons = (summary.polygons or 0) + sum(len(o) for o in r['gt_poly'])
+                summary.objects_with_polygons += sum(1 for o in r['gt_poly'] if o)
         summary.boxes_per_class = {n: int(c) for n, c in zip(names, counts)} if any(
             'gt_class' in r for r in records) else {}
 

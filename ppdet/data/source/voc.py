@@ -56,6 +56,12 @@ class VOCDataSet(DetDataset):
         super().__init__(dataset_dir, image_dir, anno_path, data_fields, sample_num,
                          allow_empty, empty_ratio, label_list, with_background,
                          use_default_label, repeat)
+        if 'gt_poly' in (self.data_fields or ()):
+            raise DatasetError(
+                'VOCDataSet: data_fields asks for gt_poly, but VOC XML holds boxes, no '
+                'polygons. Convert the dataset to COCO with tools/x2coco.py --dataset_type voc '
+                '(see docs/X2COCO.md), which writes each box as a rectangle polygon, and read '
+                'it with COCODataSet; or remove gt_poly from data_fields')
 
     def _class_list(self, summary: DatasetSummary) -> Tuple[List[str], str]:
         if self.use_default_label:

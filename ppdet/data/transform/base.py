@@ -3,7 +3,9 @@
 A sample is a dict: `image` (HWC, RGB; uint8 after Decode, float32 after photometric ops,
 CHW after Permute), `im_shape` [h, w] float32, `scale_factor` [sy, sx] float32 (resized size /
 original size), `gt_bbox` [N,4] float32 xyxy pixels, `gt_class`/`is_crowd`/`difficult` [N,1]
-int32 and, after Mixup, `gt_score` [N,1] float32.
+int32, after Mixup `gt_score` [N,1] float32, and for instance masks `gt_poly` (per object, its
+polygons as flat float32 arrays in the same pixels as gt_bbox; see ppdet.data.polygon):
+every geometric operator moves them exactly as it moves the boxes.
 
 Randomness never comes from a global generator: every call receives a `numpy.random.Generator`
 that the reader derives from (seed, epoch, sample index) — or (seed, epoch, batch index) for
@@ -15,6 +17,8 @@ from typing import Any, Dict, List, Sequence, Union
 
 import numpy as np
 
+from ppdet.data.polygon import take_polygons
+
 __all__ = ['BaseOperator', 'BatchOperator', 'Sample', 'apply_ops', 'take_boxes', 'BOX_FIELDS']
 
 Sample = Dict[str, Any]
@@ -22,10 +26,13 @@ BOX_FIELDS = ('gt_bbox', 'gt_class', 'is_crowd', 'difficult', 'gt_score')
 
 
 def take_boxes(sample: Sample, keep: np.ndarray) -> None:
-    """Keep only the boxes selected by `keep` (index array or mask) in every per-box field."""
+    """Keep only the boxes selected by `keep` (index array or mask) in every per-box field,
+    polygons (`gt_poly`) included."""
     for k in BOX_FIELDS:
         if k in sample:
             sample[k] = sample[k][keep]
+    if 'gt_poly' in sample:
+        sample['gt_poly'] = take_polygons(sample['gt_poly'], keep)
 
 
 class BaseOperator:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.data.polygon import scale_polygons
 from ppdet.data.transform.base import BaseOperator, Sample
 
 __all__ = ['NormalizeBox', 'BboxXYXY2XYWH', 'PadBox']
@@ -12,7 +14,8 @@ __all__ = ['NormalizeBox', 'BboxXYXY2XYWH', 'PadBox']
 
 @register
 class NormalizeBox(BaseOperator):
-    """Divide gt_bbox by the image size (HWC image): pixel xyxy -> [0, 1] xyxy."""
+    """Divide gt_bbox by the image size (HWC image): pixel xyxy -> [0, 1] xyxy; polygons
+    (gt_poly) alike, so they stay in the units of their boxes."""
 
     def __init__(self) -> None:
         pass
@@ -22,6 +25,8 @@ class NormalizeBox(BaseOperator):
         if 'gt_bbox' in sample:
             sample['gt_bbox'] = (sample['gt_bbox'] / np.array([w, h, w, h], np.float32)
                                  ).astype(np.float32)
+        if sample.get('gt_poly'):
+            sample['gt_poly'] = scale_polygons(sample['gt_poly'], 1.0 / w, 1.0 / h, 1.0, 1.0)
         return sample
 
 
@@ -55,6 +60,10 @@ class PadBox(BaseOperator):
         self.num_max_boxes = num_max_boxes
 
     def apply(self, sample: Sample, rng: np.random.Generator) -> Sample:
+        if 'gt_poly' in sample:
+            raise ConfigError('PadBox pads boxes to a fixed count, but polygons (gt_poly) '
+                              'cannot be padded along: remove PadBox from the reader, or '
+                              'gt_poly from the dataset\'s data_fields')
         m = self.num_max_boxes
         box = sample.get('gt_bbox', np.zeros((0, 4), np.float32))
         n = min(m, len(box))

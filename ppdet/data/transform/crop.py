@@ -2,7 +2,11 @@
 
 A crop window is accepted when its IoU with some box reaches a randomly ordered threshold;
 boxes whose centre falls outside the window are removed, the others are cut to the window and
-shifted to its origin.
+shifted to its origin. Polygons (`gt_poly`) of the kept objects are clipped to the window and
+shifted alike; an object whose polygons vanish in the window (its box's centre inside, its
+shape outside) is removed with its box, and a window that would keep no object is rejected.
+`is_mask_crop` is accepted for PaddleDetection configs: polygons are always cropped with
+their boxes, since a polygon left uncropped would no longer match its box.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import numpy as np
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.data.polygon import Polygons, crop_polygons, take_polygons
 from ppdet.data.transform.base import BaseOperator, Sample, take_boxes
 from ppdet.data.transform.geometric import resize_sample
 
@@ -42,12 +47,25 @@ def crop_boxes(boxes: np.ndarray, window: np.ndarray) -> Tuple[np.ndarray, np.nd
     return out, np.flatnonzero(valid)
 
 
+def _crop_objects(sample: Sample, boxes: np.ndarray, window: np.ndarray
+                  ) -> Tuple[np.ndarray, np.ndarray, Optional[Polygons]]:
+    """Cropped boxes, indices of the objects kept, and their cropped polygons (None without
+    gt_poly): kept = box centre inside the window and, with polygons, some area inside."""
+    cropped, keep = crop_boxes(boxes, window)
+    if 'gt_poly' not in sample or not keep.size:
+        return cropped, keep, None
+    polys, has_area = crop_polygons(take_polygons(sample['gt_poly'], keep), window)
+    return cropped, keep[has_area], take_polygons(polys, has_area)
+
+
 def _apply_window(sample: Sample, window: np.ndarray, cropped: np.ndarray,
-                  keep: np.ndarray) -> Sample:
+                  keep: np.ndarray, polys: Optional[Polygons]) -> Sample:
     x1, y1, x2, y2 = (int(v) for v in window)
     sample['image'] = sample['image'][y1:y2, x1:x2]
     take_boxes(sample, keep)
     sample['gt_bbox'] = cropped[keep].astype(np.float32)
+    if polys is not None:
+        sample['gt_poly'] = polys
     sample['im_shape'] = np.array([y2 - y1, x2 - x1], np.float32)
     return sample
 
@@ -73,9 +91,9 @@ def _crop_by_iou(op: Any, sample: Sample, rng: np.random.Generator,
             iou = box_iou(boxes, window, op.ioumode)
             if iou.max() < thresh or (op.cover_all_box and iou.min() < thresh):
                 continue
-            cropped, keep = crop_boxes(boxes, window)
+            cropped, keep, polys = _crop_objects(sample, boxes, window)
             if keep.size:
-                return _apply_window(sample, window, cropped, keep)
+                return _apply_window(sample, window, cropped, keep, polys)
     return sample
 
 
@@ -97,7 +115,7 @@ class RandomCrop(BaseOperator):
         self.num_attempts = num_attempts
         self.allow_no_crop = allow_no_crop
         self.cover_all_box = cover_all_box
-        self.is_mask_crop = is_mask_crop  # accepted; masks are not loaded here
+        self.is_mask_crop = is_mask_crop  # accepted: polygons are always cropped
         self.ioumode = ioumode
         self.prob = prob
 

@@ -1,8 +1,10 @@
-"""Resizing, flipping, padding and expanding: pixels and boxes move together.
+"""Resizing, flipping, padding and expanding: pixels, boxes and polygons move together.
 
 Boxes are pixel-edge xyxy coordinates: a box [x1, x2) scaled by s becomes [s*x1, s*x2), a
 horizontal flip of an image w wide maps it to [w - x2, w - x1), a paste at offset (ox, oy)
-shifts it by the offset. Resized boxes are clipped to the new image.
+shifts it by the offset. Resized boxes are clipped to the new image. Polygons (`gt_poly`)
+take the same maps point by point (x -> s*x, x -> w - x, x -> x + ox), so a polygon's extent
+stays its box's.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import numpy as np
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.data.polygon import flip_polygons, scale_polygons, shift_polygons
 from ppdet.data.transform.base import BaseOperator, Sample
 
 __all__ = ['Resize', 'RandomResize', 'RandomFlip', 'Pad', 'RandomExpand', 'resize_sample',
@@ -61,7 +64,18 @@ def resize_sample(sample: Sample, target_size: Size, keep_ratio: bool, interp: i
         box[:, 0::2] = np.clip(box[:, 0::2], 0, new_w)
         box[:, 1::2] = np.clip(box[:, 1::2], 0, new_h)
         sample['gt_bbox'] = box.astype(np.float32)
+    if sample.get('gt_poly'):
+        sample['gt_poly'] = scale_polygons(sample['gt_poly'], sx, sy, new_w, new_h)
     return sample
+
+
+def _shift(sample: Sample, dx: int, dy: int) -> None:
+    """Move boxes and polygons by the offset at which the image was pasted."""
+    box = sample.get('gt_bbox')
+    if box is not None and len(box):
+        sample['gt_bbox'] = box + np.array([dx, dy, dx, dy], np.float32)
+    if sample.get('gt_poly'):
+        sample['gt_poly'] = shift_polygons(sample['gt_poly'], dx, dy)
 
 
 @register
@@ -132,6 +146,8 @@ class RandomFlip(BaseOperator):
             flipped[:, 0] = w - box[:, 2]
             flipped[:, 2] = w - box[:, 0]
             sample['gt_bbox'] = flipped
+        if sample.get('gt_poly'):
+            sample['gt_poly'] = flip_polygons(sample['gt_poly'], w)
         return sample
 
 
@@ -202,9 +218,8 @@ class Pad(BaseOperator):
         else:
             ox, oy = w - iw, h - ih
         sample['image'] = paste_image(im, [h, w], [ox, oy], self.fill_value)
-        box = sample.get('gt_bbox')
-        if box is not None and len(box) and (ox or oy):
-            sample['gt_bbox'] = box + np.array([ox, oy, ox, oy], np.float32)
+        if ox or oy:
+            _shift(sample, ox, oy)
         return sample
 
 
@@ -237,7 +252,5 @@ class RandomExpand(BaseOperator):
         y, x = int(rng.integers(0, h - ih)), int(rng.integers(0, w - iw))
         sample['image'] = paste_image(im, [h, w], [x, y], self.fill_value)
         sample['im_shape'] = np.array([h, w], np.float32)
-        box = sample.get('gt_bbox')
-        if box is not None and len(box):
-            sample['gt_bbox'] = box + np.array([x, y, x, y], np.float32)
+        _shift(sample, x, y)
         return sample

@@ -21,7 +21,8 @@ def _score(sample: Sample) -> np.ndarray:
 @register
 class Mixup(BaseOperator):
     """Blend a pair [a, b] with factor ~ Beta(alpha, beta): image = a*f + b*(1-f) on a canvas
-    of the larger size; boxes of both, gt_score = f for a's boxes and 1-f for b's.
+    of the larger size; boxes (and polygons) of both, gt_score = f for a's boxes and 1-f for
+    b's.
 
     The reader hands Mixup a pair while epoch < mixup_epoch; a single sample passes through.
     Every output carries gt_score (1 when one side wins outright), so batches stay uniform.
@@ -58,5 +59,7 @@ class Mixup(BaseOperator):
         for key in ('gt_bbox', 'gt_class', 'is_crowd', 'difficult'):
             if key in a and key in b:
                 out[key] = np.concatenate([a[key], b[key]], axis=0)
+        if 'gt_poly' in a and 'gt_poly' in b:  # both images sit at (0, 0): no shift
+            out['gt_poly'] = list(a['gt_poly']) + list(b['gt_poly'])
         out['gt_score'] = score.astype(np.float32)
         return out
