@@ -146,7 +146,15 @@ def _measure(cfg, size: int, runs: int, only: Optional[str]) -> Dict[str, Any]:
             loss.backward()
             model.clear_gradients()
         out['train'] = time_runs(train, runs=runs)
+    out['peak_rss_mb'] = _peak_rss_mb()
     return out
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux/macOS), in MB."""
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == 'darwin' else peak / 1024
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
     print(kernels)
     print(f'{"phase":<8}{"ours (s)":>10}{"min":>8}{"max":>8}{"ref (s)":>10}{"ratio":>8}')
     rows: List[Dict[str, Any]] = []
+    peak = res.pop('peak_rss_mb')
     for phase, r in res.items():
         ref_s = ref.get(phase)
         ratio = r['median'] / ref_s if ref_s else None
@@ -168,8 +177,11 @@ def run(args: argparse.Namespace) -> int:
               f'{(f"{ref_s:.3f}" if ref_s else "-"):>10}'
               f'{(f"{ratio:.2f}x" if ratio else "-"):>8}')
         rows.append({'phase': phase, 'ours': r, 'reference': ref_s, 'ratio': ratio})
+    print(f'peak RSS {peak:.0f} MB (the whole process: model, inputs, '
+          f'{"training step" if "train" in res else "inference"})')
     if args.json:
         Path(args.json).write_text(json.dumps({'config': args.config, 'size': args.size,
                                                'threads': threads, 'kernels': kernels,
-                                               'results': rows}, indent=1))
+                                               'results': rows, 'peak_rss_mb': peak},
+                                              indent=1))
     return 0
