@@ -18,7 +18,7 @@ from typing import ClassVar, Dict
 import paddle
 import paddle.nn as nn
 
-from ppdet.checkpoint.class_layout import ClassLayout
+from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['BaseArch']
 
