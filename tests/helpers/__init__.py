@@ -1,1 +1,1 @@
-"""Helpers shared by several test folders (deterministic weights for parity fixtures)."""
+"""Helpers shared by several test packages (not tests themselves)."""
