@@ -70,16 +70,17 @@ def test_conv_norm_act_fuses_only_for_inference_without_bias_or_hooks():
     bn.eval()
     with paddle.no_grad():
         assert plan_conv(conv, x, bn, 'relu').backend is B.NATIVE_CONV_BN_ACT
-        assert plan_conv(conv, x, bn, 'mish').backend is B.NATIVE_DENSE  # no such epilogue
+        assert plan_conv(conv, x, bn, 'mish').backend is B.SEPARATE  # no such epilogue
         bn.train()
-        assert plan_conv(conv, x, bn, 'relu').backend is B.NATIVE_DENSE  # batch statistics
+        assert plan_conv(conv, x, bn, 'relu').backend is B.SEPARATE  # batch statistics
         bn.eval()
-        assert plan_conv(_conv(padding=1), x, bn, 'relu').backend is B.NATIVE_DENSE  # bias
+        assert plan_conv(_conv(padding=1), x, bn, 'relu').backend is B.SEPARATE  # bias
         conv.register_forward_post_hook(lambda layer, inputs, out: None)
-        assert plan_conv(conv, x, bn, 'relu').backend is B.NATIVE_DENSE  # hooks must run
+        assert plan_conv(conv, x, bn, 'relu').backend is B.SEPARATE  # hooks must run
     x.stop_gradient = False
     assert plan_conv(_conv(padding=1, bias_attr=False), x, bn, 'relu').backend \
-        is B.NATIVE_DENSE  # a gradient to the input
+        is B.SEPARATE  # a gradient to the input
+    assert plan_conv(_conv(padding=1, bias_attr=False), x).backend is B.NATIVE_DENSE
 
 
 @pytest.mark.parametrize('kwargs,shape', [(c[0], c[1]) for c in CASES

@@ -11,7 +11,9 @@ The first of these that applies wins:
                     `act(norm(conv(x)))`): the C++ strip kernel with BatchNorm and activation
                     applied to each strip as it leaves the GEMM. Inference only (running
                     statistics, no gradient), groups 1, no bias, no forward hooks on the conv
-                    (the fused call bypasses them).
+                    (the fused call bypasses them). Otherwise the answer to that question is
+                    SEPARATE: the conv runs through its own call (planned by 4-7 there), then
+                    the norm.
 4. NATIVE_DENSE     the C++ strip kernel, forward and backward: groups 1 and an im2col to do
                     (not a 1x1 stride-1 unpadded conv, which Paddle runs as one GEMM).
 5. NATIVE_DEPTHWISE the C++ direct loop: one filter per channel (groups = in = out channels).
@@ -27,8 +29,7 @@ speed and in float32 summation order.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import NamedTuple, Optional, Sequence, Tuple
 
 import paddle
 import paddle.nn as nn
@@ -53,14 +54,14 @@ class ConvBackend(enum.Enum):
     PADDLE_LAYER = 'paddle_layer'
     PADDLE_OP = 'paddle_op'
     NATIVE_CONV_BN_ACT = 'native_conv_bn_act'
+    SEPARATE = 'separate'  # asked with a norm that does not fuse: conv, then norm
     NATIVE_DENSE = 'native_dense'
     NATIVE_DEPTHWISE = 'native_depthwise'
     PYTHON_STRIPS = 'python_strips'
 
 
-@dataclass(frozen=True)
-class ConvPlan:
-    """How one call of a convolution runs (module docstring)."""
+class ConvPlan(NamedTuple):
+    """How one call of a convolution runs (module docstring). A tuple: planned every call."""
     backend: ConvBackend
     pads: Tuple[int, int, int, int] = (0, 0, 0, 0)  # top, bottom, left, right (explicit only)
     strip_rows: int = 0   # PYTHON_STRIPS: output rows per strip
@@ -126,14 +127,16 @@ def _fuses_norm(layer: nn.Conv2D, x: paddle.Tensor, norm: nn.Layer, act: Optiona
 def plan_conv(layer: nn.Conv2D, x: paddle.Tensor, norm: Optional[nn.Layer] = None,
               act: Optional[str] = None) -> ConvPlan:
     """How `layer` convolves `x`; with `norm`, whether `act(norm(conv(x)))` runs as one kernel
-    (module docstring, in the order checked here)."""
+    (NATIVE_CONV_BN_ACT) or not (SEPARATE). The module docstring gives the order checked here."""
     if (not paddle.in_dynamic_mode() or layer._data_format != 'NCHW'
             or layer._padding_mode != 'zeros'):
         return ConvPlan(ConvBackend.PADDLE_LAYER)
     if layer._padding_algorithm != 'EXPLICIT' or len(x.shape) != 4:
         return ConvPlan(ConvBackend.PADDLE_OP)
     pads = conv_pads(layer)
-    if norm is not None and _fuses_norm(layer, x, norm, act):
+    if norm is not None:
+        if not _fuses_norm(layer, x, norm, act):
+            return ConvPlan(ConvBackend.SEPARATE, pads)
         return ConvPlan(ConvBackend.NATIVE_CONV_BN_ACT, pads,
                         strip_bytes=native_strip_bytes(layer, x.shape, pads))
     groups = layer._groups

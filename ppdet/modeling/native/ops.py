@@ -1,12 +1,12 @@
 """Autograd wrappers of the native kernels, and the test of whether they can run at all.
 
-Which operator a convolution uses is decided in one place, `ppdet.modeling.layers.conv_backend`,
-with `kernels_usable` and `fusable_norm` from here. Each function below still returns None when
-the kernels cannot take its tensors (kernels off or not built, a GPU or non-float32 tensor, a
-static graph, a configuration the kernel does not cover), so a direct call is safe; the caller
-then runs Paddle's own operator. Parameters and buffers are the layers' own, so checkpoints,
-freezing and optimisers see no difference. The kernels check shapes, dtypes and contiguity
-themselves and raise on misuse.
+Which operator a convolution uses is decided in one place, `ppdet.modeling.layers.conv_backend`
+(with `kernels_usable` and `fusable_norm` from here); the convolution functions below run what
+it chose, returning None only when the kernels are off or not built, and the kernels raise on
+tensors they cannot take (they check shapes, dtypes and layout). `batch_norm_act`, for a norm
+on its own, makes its own test and returns None when the kernels do not apply; the caller then
+runs Paddle's operators. Parameters and buffers are the layers' own, so checkpoints, freezing
+and optimisers see no difference.
 """
 from __future__ import annotations
 
@@ -15,20 +15,21 @@ from typing import List, Optional
 import paddle
 from paddle.autograd import PyLayer
 
-from ppdet.modeling.native.build import has_conv, native_module
+from ppdet.modeling.native.build import enabled, has_conv, native_module
 
 ACT_CODES = {None: 0, 'none': 0, 'relu': 1, 'leaky': 2, 'relu6': 3}
 LEAKY_SLOPE = 0.1
 
 
 def kernels_usable(*tensors: paddle.Tensor, dense_conv: bool = False) -> bool:
-    """The kernels can run on `tensors`: dynamic mode, float32 CPU tensors, kernels on and built
-    (checked last, so a GPU run never builds them), and for a dense convolution the kernel that
-    needs a BLAS library."""
-    if not paddle.in_dynamic_mode():
+    """The kernels can run on `tensors`: kernels on, dynamic mode, float32 CPU tensors, kernels
+    built (checked last, so a GPU run never builds them), and for a dense convolution the kernel
+    that needs a BLAS library."""
+    if not enabled() or not paddle.in_dynamic_mode():
         return False
-    if not all(t.dtype == paddle.float32 and t.place.is_cpu_place() for t in tensors):
-        return False
+    for t in tensors:
+        if t.dtype != paddle.float32 or not t.place.is_cpu_place():
+            return False
     return has_conv() if dense_conv else native_module() is not None
 
 
@@ -73,7 +74,7 @@ def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: Lis
            dilation: List[int], strip_bytes: int) -> Optional[paddle.Tensor]:
     """Dense (groups=1) NCHW conv without bias; `pads` = [top, bottom, left, right]; the input
     is unfolded in strips of output rows of about `strip_bytes` each."""
-    if not kernels_usable(x, weight, dense_conv=True):
+    if not has_conv():
         return None
     attrs = (list(stride), list(pads), list(dilation), int(strip_bytes))
     return _run_conv('ppdet_strip_conv', x, weight, attrs)
@@ -82,7 +83,7 @@ def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: Lis
 def depthwise_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int],
                      pads: List[int], dilation: List[int]) -> Optional[paddle.Tensor]:
     """Depthwise (one filter per channel) NCHW conv without bias."""
-    if not kernels_usable(x, weight):
+    if native_module() is None:
         return None
     return _run_conv('ppdet_depthwise_conv', x, weight,
                      (list(stride), list(pads), list(dilation)))
@@ -158,12 +159,9 @@ def conv2d_bn_act_infer(x: paddle.Tensor, weight: paddle.Tensor, norm: paddle.nn
                         act: Optional[str], stride: List[int], pads: List[int],
                         dilation: List[int], strip_bytes: int) -> Optional[paddle.Tensor]:
     """`act(norm(conv2d(x, weight)))` for inference (running statistics, no gradient), each
-    strip normalised right after its GEMM: one pass over the output instead of two."""
-    if not fusable_norm(norm, act) or len(x.shape) != 4:
-        return None
-    if not kernels_usable(x, weight, norm.weight, dense_conv=True):
-        return None
-    if needs_grad(x, weight, norm.weight, norm.bias):
+    strip normalised right after its GEMM: one pass over the output instead of two. For a norm
+    that `fusable_norm` accepts, without gradients (`plan_conv` checks both)."""
+    if not has_conv():
         return None
     return native_module().ppdet_strip_conv_bn_act_infer(
         _dense(x), _dense(weight), norm.weight, norm.bias, norm._mean, norm._variance,
