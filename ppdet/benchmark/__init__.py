@@ -1,7 +1,8 @@
 """Rerunnable benchmarks behind `tools/benchmark.py <name>`.
 
-Each module here exposes `add_arguments(parser)` and `run(args) -> int`, and reports medians
-(and min/max) of repeated runs, never a single timing.
+Each module named in SUBCOMMANDS exposes `add_arguments(parser)` and `run(args) -> int`, and
+reports medians (and min/max) of repeated runs, never a single timing; `shape_model` builds
+the stand-in models they load into.
 """
 SUBCOMMANDS = {
     'reader': 'ppdet.benchmark.reader',

@@ -52,9 +52,9 @@ def _real_model(num_classes: int) -> Any:
 
 
 def _keys_model(keys: str, num_classes: int) -> Any:
-    from ppdet.checkpoint.class_layout import ClassLayout
-    from ppdet.checkpoint.shape_model import (ShapeTreeLayer, specs_from_keys_file,
-                                              with_num_classes)
+    from ppdet.benchmark.shape_model import (ShapeTreeLayer, specs_from_keys_file,
+                                             with_num_classes)
+    from ppdet.modeling.class_layout import ClassLayout
     specs, _ = specs_from_keys_file(keys)
     layouts = {f'yolo_head.yolo_output.{i}': ClassLayout(5, 1, None) for i in range(3)}
     return ShapeTreeLayer(with_num_classes(specs, layouts, 80, num_classes), layouts)

@@ -35,10 +35,10 @@ Files:
     safe_load(path) -> dict   (restricted unpickler: refuses files that would run code)
     read_metadata(path) -> dict | None
 
-Class layouts (declared by architectures as `class_layouts: Dict[prefix, ClassLayout]`):
+Class layouts (declared by architectures as `class_layouts: Dict[prefix, ClassLayout]`;
+`ClassLayout` is defined with the models, in `ppdet.modeling.class_layout`):
     ClassLayout, COCO80_CLASS_NAMES, VOC20_CLASS_NAMES
 """
-from ppdet.checkpoint.class_layout import ClassLayout
 from ppdet.checkpoint.class_names import COCO80_CLASS_NAMES, VOC20_CLASS_NAMES
 from ppdet.checkpoint.freeze import apply_freeze, trainable_parameters
 from ppdet.checkpoint.loader import MODES, load_pretrain_weights
@@ -50,6 +50,7 @@ from ppdet.checkpoint.resume import ResumeState, load_checkpoint_for_resume
 from ppdet.checkpoint.safe_pickle import safe_load
 from ppdet.checkpoint.save import CheckpointFiles, save_checkpoint
 from ppdet.checkpoint.sources import resolve_weights_path
+from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['ClassLayout', 'COCO80_CLASS_NAMES', 'VOC20_CLASS_NAMES', 'apply_freeze',
            'trainable_parameters', 'MODES', 'load_pretrain_weights', 'read_metadata',

@@ -19,12 +19,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ppdet.checkpoint.class_layout import ClassLayout
 from ppdet.checkpoint.class_match import class_pairs, near_matches, same_class_lists
 from ppdet.checkpoint.class_names import resolve_source_class_names
 from ppdet.checkpoint.head_transfer import infer_source_num_classes, plan_transfer
 from ppdet.checkpoint.report import (EXCLUDED, LOADED, MISSING, SHAPE_MISMATCH, TRANSFERRED,
                                      ClassTransfer, TensorRecord, short_shape)
+from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['ClassContext', 'resolve_classes', 'class_record', 'summarize_classes',
            'BY_POSITION']

@@ -11,14 +11,25 @@ allow_shape_mismatch: bool}` (null = accept all),
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ppdet.checkpoint.report import LoadPolicy
 from ppdet.core.errors import WeightsError, did_you_mean
+from ppdet.core.toplevel import register_toplevel_keys
 
 __all__ = ['load_policy_from', 'pretrain_kwargs_from_config', 'freeze_patterns_from_config']
 
 _UNSET = object()
+
+register_toplevel_keys(__name__, {
+    'pretrain_weights': Optional[str],
+    'finetune_exclude_pretrained_params': Optional[Union[List[str], str]],
+    'fine_tune_checkpoint_type': str,
+    'freeze_params': Optional[Union[List[str], str]],
+    'class_aware_transfer': bool,
+    'pretrain_class_names': Optional[List[str]],
+    'load_policy': Optional[Dict[str, Any]],
+}, choices={'fine_tune_checkpoint_type': ('classification', 'detection', 'full')})
 
 
 def load_policy_from(value: Any) -> Optional[LoadPolicy]:

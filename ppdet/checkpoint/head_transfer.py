@@ -13,9 +13,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ppdet.checkpoint.class_layout import (ClassLayout, channel_axis, class_channel_map,
-                                           infer_num_classes)
+from ppdet.checkpoint.class_channels import class_channel_map
 from ppdet.checkpoint.patterns import under_prefix
+from ppdet.modeling.class_layout import ClassLayout, channel_axis, infer_num_classes
 
 __all__ = ['class_dependent_names', 'infer_source_num_classes', 'plan_transfer',
            'apply_transfer', 'TransferPlan']

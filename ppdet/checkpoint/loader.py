@@ -14,7 +14,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ppdet.checkpoint.class_layout import ClassLayout
 from ppdet.checkpoint.class_plan import resolve_classes, summarize_classes
 from ppdet.checkpoint.head_transfer import apply_transfer, class_dependent_names
 from ppdet.checkpoint.matching import match_names
@@ -28,6 +27,7 @@ from ppdet.checkpoint.safe_pickle import PADDLE_BOOKKEEPING_KEYS, safe_load
 from ppdet.checkpoint.sources import resolve_weights_path
 from ppdet.checkpoint.state import set_tensor
 from ppdet.core.errors import WeightsError
+from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['load_pretrain_weights', 'plan_load', 'apply_plan', 'MODES', 'read_checkpoint_arrays']
 

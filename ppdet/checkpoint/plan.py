@@ -19,11 +19,11 @@ from typing import Dict, FrozenSet, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from ppdet.checkpoint.class_layout import ClassLayout
 from ppdet.checkpoint.class_plan import ClassContext, class_record
 from ppdet.checkpoint.patterns import NamePattern
 from ppdet.checkpoint.report import (EXCLUDED, LOADED, MISSING, SHAPE_MISMATCH, TensorRecord,
                                      short_shape)
+from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['plan_records', 'backbone_extra_layers', 'BACKBONE_EXTRA', 'MODE_EXCLUDED']
 

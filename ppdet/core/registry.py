@@ -6,14 +6,17 @@ cannot leak into each other (PaddleDetection stores loaded values in its registr
 """
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
+import os
 import typing
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 __all__ = ['register', 'serializable', 'get_schema', 'registered_names', 'ClassSchema', 'Param',
-           'REQUIRED']
+           'REQUIRED', 'ensure_components_loaded', 'registration_modules']
 
 
 class _Required:
@@ -145,13 +148,24 @@ def registered_names() -> Tuple[str, ...]:
     return tuple(sorted(_CLASSES))
 
 
-def ensure_components_loaded() -> None:
-    """Import every package that registers classes (lazily, so `ppdet.core` stays light)."""
-    import importlib
-    for mod in ('ppdet.data', 'ppdet.modeling', 'ppdet.engine.optim'):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:  # a package not written yet must not break configs
-            if e.name != mod and not mod.startswith(str(e.name)):
-                raise
+REGISTRATION_MODULE = 'registration'
 
+
+@functools.lru_cache(maxsize=1)
+def registration_modules() -> Tuple[str, ...]:
+    """`ppdet.<package>.registration` for every package beside `ppdet.core` that has one.
+
+    A package that contributes to the config (classes a config can name, top-level keys it
+    acts on) says so by holding a `registration.py` whose import registers them; the core
+    finds these by looking, so it names none of them.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    top = __name__.split('.')[0]
+    return tuple(f'{top}.{entry}.{REGISTRATION_MODULE}' for entry in sorted(os.listdir(root))
+                 if os.path.isfile(os.path.join(root, entry, REGISTRATION_MODULE + '.py')))
+
+
+def ensure_components_loaded() -> None:
+    """Import every package's registration module (lazily, so `ppdet.core` stays light)."""
+    for module in registration_modules():
+        importlib.import_module(module)

@@ -1,67 +1,78 @@
-"""The top-level keys a config may hold besides class sections, with their types.
+"""The top-level keys a config may hold besides class sections: the dataset slots, and the
+keys other packages declare.
 
-`ACTED_ON` keys are read by the engine or the loaders. `ACCEPTED_UNUSED` keys appear in
-PaddleDetection 2.6 configs of the four families; they load without error and are reported as
-unused, so that a team's config works unmodified and nobody believes a key did something.
+The core names none of the engine's or the loaders' keys. Each package declares the keys it
+acts on, with their types, when it is imported (`register_toplevel_keys`, called from its
+`registration` module, see `ppdet.core.registry.ensure_components_loaded`), and the keys of
+PaddleDetection 2.6 configs it accepts without acting on them (`register_unused_keys`): those
+load without error and are reported as unused, so that a team's config works unmodified and
+nobody believes a key did something.
+
+Like class registration, this is a table filled once at import; config values never go in it.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
+__all__ = ['DATASET_SLOTS', 'TopLevelKey', 'register_toplevel_keys', 'register_unused_keys',
+           'toplevel_key', 'toplevel_names']
+
+# Top-level keys that hold a dataset (a `!Tag` or a mapping with `name:`), built with
+# `create('TrainDataset', cfg)`: part of the dialect itself.
 DATASET_SLOTS = ('TrainDataset', 'EvalDataset', 'TestDataset')
 
-ACTED_ON: Dict[str, Any] = {
-    'architecture': str,
-    'num_classes': int,
-    'pretrain_weights': Optional[str],
-    'weights': Optional[str],
-    'metric': str,
-    'map_type': str,
-    'epoch': int,
-    'snapshot_epoch': int,
-    'save_dir': str,
-    'log_iter': int,
-    'worker_num': int,
-    'norm_type': str,
-    'use_ema': bool,
-    'ema_decay': float,
-    'use_gpu': bool,
-    'seed': int,
-    'max_iters': Optional[int],
-    'eval_interval': Optional[int],
-    'clip_grad_norm': Optional[float],
-    'finetune_exclude_pretrained_params': Optional[Union[List[str], str]],
-    'fine_tune_checkpoint_type': str,
-    'freeze_params': Optional[Union[List[str], str]],
-    'class_aware_transfer': bool,
-    'pretrain_class_names': Optional[List[str]],
-    'load_policy': Optional[Dict[str, Any]],
-    'export': Optional[Dict[str, Any]],
-    'save_best_model': bool,
-    'log_file': Optional[str],
-}
 
-ACCEPTED_UNUSED: Dict[str, str] = {
-    'use_mlu': 'no MLU support; runs on CPU or GPU',
-    'use_npu': 'no NPU support; runs on CPU or GPU',
-    'use_xpu': 'no XPU support; runs on CPU or GPU',
-    'print_flops': 'FLOPs printing is not implemented',
-    'print_params': 'use tools/inspect_weights.py to list parameters',
-    'find_unused_parameters': 'data-parallel training finds unused parameters itself',
-    'use_fused_allreduce_gradients': 'not needed by the data-parallel trainer',
-    'ema_decay_type': 'EMA uses a constant decay',
-    'cycle_epoch': 'EMA cycles are not implemented',
-    'ema_filter_no_grad': 'EMA skips frozen parameters always',
-    'use_vdl': 'pass --use_vdl to tools/train.py instead',
-    'vdl_log_dir': 'pass --vdl_log_dir to tools/train.py instead',
-    'amp': 'pass --amp to tools/train.py instead',
-    'fp16': 'pass --amp to tools/train.py instead',
-    'log_ranks': 'only rank 0 logs',
-}
+@dataclass(frozen=True)
+class TopLevelKey:
+    """One declared top-level key."""
+    name: str
+    owner: str                              # module that declared it
+    annotation: Any = Any                   # type hint its value must satisfy
+    choices: Optional[Tuple[Any, ...]] = None  # the allowed values, when they are enumerated
+    unused_reason: Optional[str] = None     # set for keys accepted without effect: why
 
-ENUMS: Dict[str, tuple] = {
-    'metric': ('COCO', 'VOC', 'WiderFace', 'KeyPointTopDownCOCOEval', None),
-    'map_type': ('11point', 'integral'),
-    'fine_tune_checkpoint_type': ('classification', 'detection', 'full'),
-    'norm_type': ('bn', 'sync_bn', 'gn', 'affine_channel'),
-}
+    @property
+    def acted_on(self) -> bool:
+        return self.unused_reason is None
+
+
+_KEYS: Dict[str, TopLevelKey] = {}
+
+
+def _add(key: TopLevelKey) -> None:
+    old = _KEYS.get(key.name)
+    if old is not None and old.owner != key.owner:
+        raise TypeError(f'top-level key {key.name!r} declared by both {old.owner} and '
+                        f'{key.owner}; one package must own it')
+    _KEYS[key.name] = key
+
+
+def register_toplevel_keys(owner: str, types: Mapping[str, Any],
+                           choices: Optional[Mapping[str, Sequence[Any]]] = None) -> None:
+    """Declare the top-level keys module `owner` acts on: name -> type hint, and for some the
+    allowed values. The validator checks their values; a typo gets a did-you-mean."""
+    choices = choices or {}
+    for name in choices:
+        if name not in types:
+            raise TypeError(f'{owner}: choices for {name!r}, which it does not declare')
+    for name, annotation in types.items():
+        allowed = tuple(choices[name]) if name in choices else None
+        _add(TopLevelKey(name, owner, annotation, allowed))
+
+
+def register_unused_keys(owner: str, reasons: Mapping[str, str]) -> None:
+    """Declare PaddleDetection keys that load but do nothing here: name -> why (reported)."""
+    for name, why in reasons.items():
+        _add(TopLevelKey(name, owner, unused_reason=why))
+
+
+def toplevel_key(name: str) -> Optional[TopLevelKey]:
+    return _KEYS.get(name)
+
+
+def toplevel_names() -> Tuple[str, ...]:
+    return tuple(sorted(_KEYS))
+
+
+register_toplevel_keys(__name__, {'architecture': str})  # the class the run builds

@@ -7,7 +7,7 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 
-from ppdet.checkpoint import ClassLayout
+from ppdet.modeling.class_layout import ClassLayout
 
 YOLO_LAYOUT = ClassLayout(prefix=5, per_class=1, background=None)
 

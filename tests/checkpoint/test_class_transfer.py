@@ -4,7 +4,7 @@ import numpy as np
 import paddle
 
 from ppdet.checkpoint import COCO80_CLASS_NAMES, ClassLayout, load_pretrain_weights
-from ppdet.checkpoint.class_layout import class_channel_map
+from ppdet.checkpoint.class_channels import class_channel_map
 from tests.checkpoint._models import TinyYolo, randomize
 
 TARGET = ['car', 'person', 'unicorn']  # reordered subset plus a new class

@@ -3,7 +3,7 @@ and the report says what they resolved to; one without a counterpart says what i
 import pytest
 
 from ppdet.checkpoint import apply_freeze, load_pretrain_weights, render_load_report
-from ppdet.checkpoint.shape_model import ShapeTreeLayer
+from ppdet.benchmark.shape_model import ShapeTreeLayer
 from tests.checkpoint._models import BCCD_NAMES, SSD_BCCD, TinyYolo, build_from_config
 
 

@@ -2,6 +2,7 @@
 config layer builds like any other)."""
 from typing import List, Optional
 
+from ppdet.core.toplevel import register_toplevel_keys, register_unused_keys
 from ppdet.core.workspace import register, serializable
 
 
@@ -95,3 +96,25 @@ class CfgTestReader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.num_classes = num_classes
+
+
+@register
+class CfgTestDetector:
+    """Shape-aware assembly with default classes for both parts (like FasterRCNN)."""
+    __inject__ = {'backbone': 'CfgTestBackbone', 'head': 'CfgTestHead'}
+
+    def __init__(self, backbone: object, head: object) -> None:
+        self.backbone = backbone
+        self.head = head
+
+    @classmethod
+    def from_config(cls, cfg, create, input_shape=None):
+        backbone = create(cfg['backbone'])
+        return {'backbone': backbone,
+                'head': create(cfg['head'], input_shape=backbone.out_channels)}
+
+
+# A top-level key declared the way the engine and the loaders declare theirs.
+register_toplevel_keys(__name__, {'cfg_test_mode': str, 'cfg_test_steps': int},
+                       choices={'cfg_test_mode': ('fast', 'exact')})
+register_unused_keys(__name__, {'cfg_test_legacy': 'only read by an old tool'})

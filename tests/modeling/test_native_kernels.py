@@ -74,16 +74,14 @@ def _assert_within(got, ref, bound, what):
 
 @pytest.mark.parametrize('case', CONV_CASES)
 @pytest.mark.parametrize('strip_bytes', [1, 1 << 30])  # one output row per strip / whole image
-def test_strip_conv_matches_paddle(case, strip_bytes, monkeypatch):
+def test_strip_conv_matches_paddle(case, strip_bytes):
     """The strip GEMMs sum the same products as Paddle's im2col + GEMM, but MKL's order inside
     a GEMM depends on its shape and the CPU, so results agree to float32 round-off, not bits."""
     n, c, k, h, w, ks, s, p, d = case
-    monkeypatch.setattr(ops, 'STRIP_BYTES', strip_bytes)
-    monkeypatch.setattr(ops, 'MIN_STRIP_COLS', 1)
     xa, xb = _pair([n, c, h, w], 0)
     wa, wb = _pair([k, c, ks, ks], 1)
     ref = F.conv2d(xa, wa, stride=s, padding=p, dilation=d)
-    got = ops.conv2d(xb, wb, [s, s], [p, p, p, p], [d, d], ref.shape[3])
+    got = ops.conv2d(xb, wb, [s, s], [p, p, p, p], [d, d], strip_bytes)
     assert got is not None and list(got.shape) == list(ref.shape)
     dy = paddle.to_tensor(np.random.default_rng(2).standard_normal(ref.shape).astype('float32'))
     mag_y, mag_dx, mag_dw = _conv_magnitudes(xa, wa, dy, s, p, d)
@@ -314,3 +312,35 @@ def test_results_do_not_depend_on_the_thread_count(tmp_path):
     a, b = results
     for k in a.files:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def _raises(call, message):
+    """A misused kernel raises (Paddle turns the kernel's PD_CHECK into a Python exception)
+    instead of reading or writing out of bounds."""
+    with pytest.raises(Exception, match=message):
+        call()
+
+
+def test_kernels_refuse_wrong_shapes_and_dtypes():
+    mod = build.native_module()
+    x, w3 = paddle.ones([1, 3, 8, 8]), paddle.ones([4, 3, 3, 3])
+    conv_attrs = ([1, 1], [1, 1, 1, 1], [1, 1], 1 << 20)
+    _raises(lambda: mod.ppdet_strip_conv(x, paddle.ones([4, 5, 3, 3]), *conv_attrs),
+            'W has 5 input channels, X has 3')
+    _raises(lambda: mod.ppdet_strip_conv(x.astype('float64'), w3.astype('float64'),
+                                         *conv_attrs), 'X must be float32')
+    _raises(lambda: mod.ppdet_strip_conv(x, w3, [1, 1], [1, 1], [1, 1], 1 << 20),
+            'pads 4')
+    _raises(lambda: mod.ppdet_strip_conv_grad_input(x, w3, paddle.ones([1, 4, 7, 8]),
+                                                    *conv_attrs),
+            r'DY must be \[1, 4, 8, 8\], got \[1, 4, 7, 8\]')
+    _raises(lambda: mod.ppdet_depthwise_conv(paddle.ones([3, 8, 8]), paddle.ones([3, 1, 3, 3]),
+                                             [1, 1], [1, 1, 1, 1], [1, 1]),
+            'X must have 4 dimensions, got 3')
+    _raises(lambda: mod.ppdet_depthwise_conv(x, paddle.ones([3, 1, 9, 9]), [1, 1],
+                                             [0, 0, 0, 0], [1, 1]), 'smaller than the 9x9')
+    ones = [paddle.ones([3]) for _ in range(3)]
+    _raises(lambda: mod.ppdet_bn_act_infer(x, paddle.ones([2]), *ones, 1e-5, 1, 0.1),
+            'Gamma must have 3 values')
+    _raises(lambda: mod.ppdet_bn_act_infer(x, *ones, paddle.ones([3]), 1e-5, 7, 0.1),
+            'unknown activation code 7')

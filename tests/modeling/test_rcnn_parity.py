@@ -17,7 +17,7 @@ import pytest
 
 from ppdet.core.workspace import create, load_config
 from tests.modeling._yolo_helpers import PARITY_DIR, SHARED
-from ppdet.modeling.testing.recipe_weights import apply_recipe, state_dict_sha256
+from tests.helpers.recipe_weights import apply_recipe, state_dict_sha256
 
 CONFIGS = SHARED / 'reference' / 'ppdet26_configs' / 'configs'
 CASES = {

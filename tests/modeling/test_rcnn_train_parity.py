@@ -16,7 +16,7 @@ import paddle
 import pytest
 
 from ppdet.core.workspace import create, load_config, merge_config
-from ppdet.modeling.testing.recipe_weights import apply_recipe
+from tests.helpers.recipe_weights import apply_recipe
 from tests.modeling.test_rcnn_parity import CONFIGS
 from pathlib import Path
 

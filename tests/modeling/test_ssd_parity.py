@@ -12,7 +12,7 @@ import paddle
 import pytest
 
 from ppdet.core.workspace import create, load_config
-from ppdet.modeling.testing.recipe_weights import apply_recipe, state_dict_sha256
+from tests.helpers.recipe_weights import apply_recipe, state_dict_sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 PARITY = Path(os.environ.get('PPDET_SHARED', ROOT.parent / 'shared')) / 'reference' / 'parity'

@@ -8,7 +8,7 @@ import numpy as np
 import paddle
 import pytest
 
-from ppdet.modeling.testing.recipe_weights import apply_recipe, state_dict_sha256
+from tests.helpers.recipe_weights import apply_recipe, state_dict_sha256
 from tests.modeling._yolo_helpers import PARITY_DIR, build_model
 
 RECIPE_SHA = {
@@ -32,7 +32,7 @@ def _rel(ours, ref):
 
 
 def test_recipe_worked_examples():
-    from ppdet.modeling.testing.recipe_weights import recipe_value
+    from tests.helpers.recipe_weights import recipe_value
     v = recipe_value('backbone.conv0.batch_norm._mean', [32])
     np.testing.assert_allclose(v[:3], [0.0240772869, -0.11797595, -0.171779871], rtol=1e-7)
     v = recipe_value('backbone.conv0.conv.weight', [32, 3, 3, 3]).reshape(-1)

@@ -14,9 +14,9 @@ from typing import Any, Callable, Dict, Optional
 import paddle
 import paddle.nn as nn
 
-from ppdet.checkpoint.class_layout import ClassLayout
 from ppdet.core.workspace import register
 from ppdet.modeling.architectures.meta_arch import BaseArch
+from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['FasterRCNN', 'RCNN_CLASS_LAYOUTS']
 

@@ -23,7 +23,7 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 
-from ppdet.checkpoint.class_layout import ClassLayout
+from ppdet.modeling.class_layout import ClassLayout
 from ppdet.core.errors import ConfigError
 from ppdet.data.transform.multiscale import SCALE_VARIANTS
 from ppdet.modeling.ops.multiscale_merge import merge_scales

@@ -1,4 +1,4 @@
-"""`Conv2D`: nn.Conv2D with the same parameters and numbers, faster on one CPU thread.
+"""`Conv2D`: nn.Conv2D with the same parameters and numbers, faster on the CPU.
 
 1. Bias. nn.Conv2D adds its bias with a broadcasting `add` ([B,C,H,W] + [1,C,1,1]), whose CPU
    kernel is slow (VGG-SSD training: 230 ms forward + 340 ms backward per step, about 12% of
@@ -16,12 +16,15 @@
    on those layers. Only the forward is stripped; in training the backward is Paddle's own
    conv2d_grad on the whole tensors (stripping it measured slower).
 
-Small convs, 1x1 stride-1 convs (no im2col) and grouped convs take the normal kernel;
-non-NCHW layouts, other padding modes and static graphs use nn.Conv2D's forward unchanged.
+3. Native kernels (ppdet.modeling.native): C++ strip convolution forward and backward, a
+   direct depthwise loop, and BatchNorm + activation fused into the conv's inference.
+
+Which of these a call takes is decided in one place, `conv_backend.plan_conv`, which lists
+the order; the timings above were measured on one thread.
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Optional
 
 import paddle
 import paddle.nn as nn
@@ -29,59 +32,22 @@ import paddle.nn.functional as F
 from paddle import _C_ops
 from paddle.autograd import PyLayer
 
+from ppdet.modeling.layers.conv_backend import ConvBackend, ConvPlan, conv_out_hw, plan_conv
 from ppdet.modeling.native import ops as native_ops
 
-__all__ = ['Conv2D', 'strip_rows', 'add_channel_bias']
-
-# Full im2col buffer (bytes per image) from which stripping pays off, and the per-strip
-# target; both measured on one thread (tests at 26 MB were slower stripped, at 50 MB faster).
-MIN_IM2COL_BYTES = 40 << 20
-STRIP_BYTES = 2 << 20
+__all__ = ['Conv2D', 'add_channel_bias']
 
 
-def strip_rows(layer: nn.Conv2D, x_shape) -> int:
-    """Output rows per strip for `layer` on input `x_shape`, or 0 to use the normal kernel."""
-    if (layer._data_format != 'NCHW' or layer._groups != 1
-            or layer._padding_algorithm != 'EXPLICIT' or layer._padding_mode != 'zeros'):
-        return 0
-    kh, kw = layer._kernel_size
-    if kh * kw == 1 and list(layer._stride) == [1, 1]:
-        return 0
-    h_out, w_out = _out_hw(layer, x_shape)
-    col_row = x_shape[1] * kh * kw * w_out * 4  # im2col bytes per output row
-    if col_row * h_out < MIN_IM2COL_BYTES:
-        return 0
-    return max(1, STRIP_BYTES // col_row)
-
-
-def _pads(layer) -> List[int]:
-    """[top, bottom, left, right] (Paddle keeps symmetric padding as [ph, pw] or 4 values)."""
-    p = list(layer._updated_padding)
-    if len(p) == 2:
-        return [p[0], p[0], p[1], p[1]]
-    if len(p) == 4:
-        return p
-    raise ValueError(f'unsupported padding {p}')
-
-
-def _out_hw(layer, x_shape):
-    t, b, l, r = _pads(layer)
-    (kh, kw), (sh, sw), (dh, dw) = layer._kernel_size, layer._stride, layer._dilation
-    h_out = (x_shape[2] + t + b - dh * (kh - 1) - 1) // sh + 1
-    w_out = (x_shape[3] + l + r - dw * (kw - 1) - 1) // sw + 1
-    return h_out, w_out
-
-
-def _strip_forward(layer, x: paddle.Tensor, weight, rows: int) -> paddle.Tensor:
-    """Conv without bias, output rows in blocks of `rows`; each block reads only the input
-    rows it needs and pads the top/bottom only where it touches the image border."""
-    t, _, l, r = _pads(layer)
+def _strip_forward(layer: nn.Conv2D, x: paddle.Tensor, weight, plan: ConvPlan) -> paddle.Tensor:
+    """Conv without bias, output rows in blocks of `plan.strip_rows`; each block reads only the
+    input rows it needs and pads the top/bottom only where it touches the image border."""
+    t, _, l, r = plan.pads
     (kh, _), (sh, _), (dh, _) = layer._kernel_size, layer._stride, layer._dilation
     h = x.shape[2]
-    h_out, _ = _out_hw(layer, x.shape)
+    h_out, _ = conv_out_hw(layer, x.shape, plan.pads)
     outs = []
-    for r0 in range(0, h_out, rows):
-        r1 = min(h_out, r0 + rows)
+    for r0 in range(0, h_out, plan.strip_rows):
+        r1 = min(h_out, r0 + plan.strip_rows)
         start = r0 * sh - t
         stop = (r1 - 1) * sh - t + dh * (kh - 1) + 1
         pt, pb = max(0, -start), max(0, stop - h)
@@ -95,17 +61,17 @@ class _StripConv(PyLayer):
     """Stripped forward, Paddle's conv2d_grad on the whole tensors for the backward."""
 
     @staticmethod
-    def forward(ctx, x, weight, layer, rows):
+    def forward(ctx, x, weight, layer, plan):
         ctx.save_for_backward(x, weight)
-        ctx.layer = layer
+        ctx.layer, ctx.pads = layer, list(plan.pads)
         with paddle.no_grad():
-            return _strip_forward(layer, x, weight, rows)
+            return _strip_forward(layer, x, weight, plan)
 
     @staticmethod
     def backward(ctx, dy):
         x, weight = ctx.saved_tensor()
         layer = ctx.layer
-        gx, gw = _C_ops.conv2d_grad(x, weight, dy, list(layer._stride), _pads(layer),
+        gx, gw = _C_ops.conv2d_grad(x, weight, dy, list(layer._stride), ctx.pads,
                                     'EXPLICIT', list(layer._dilation), 1, 'NCHW')
         return (None if x.stop_gradient else gx), (None if weight.stop_gradient else gw)
 
@@ -136,60 +102,41 @@ def add_channel_bias(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
 
 class Conv2D(nn.Conv2D):
     """Drop-in `nn.Conv2D` (same parameters `weight` / `bias`, same numbers) with the fast
-    bias add and, for convolutions with a large im2col buffer, the stripped forward; see the
-    module docstring. Other layouts and static graphs use nn.Conv2D's own forward.
-
-    With the native CPU kernels (ppdet.modeling.native) dense convolutions that need an
-    im2col run strip-wise forward and backward, and depthwise ones run a direct loop.
+    bias add, running each call as `conv_backend.plan_conv` decides: the native CPU kernels
+    (ppdet.modeling.native) when they apply, the stripped forward for a large im2col, else
+    Paddle's operator; static graphs and other layouts use nn.Conv2D's own forward.
     """
-
-    def _plain(self, x: paddle.Tensor) -> bool:
-        """A layout and padding the native kernels take (they also check dtype and device)."""
-        return (paddle.in_dynamic_mode() and self._data_format == 'NCHW'
-                and self._padding_mode == 'zeros' and self._padding_algorithm == 'EXPLICIT'
-                and len(x.shape) == 4)
 
     def forward_norm_act(self, x: paddle.Tensor, norm: nn.Layer, act: Optional[str]):
         """`act(norm(self(x)))` in one native kernel when inferring, else None. Not for a
         conv with forward hooks: the fused call does not go through `__call__`."""
-        if (self.bias is not None or self._groups != 1 or not self._plain(x)
-                or self._forward_pre_hooks or self._forward_post_hooks):
+        plan = plan_conv(self, x, norm, act)
+        if plan.backend is not ConvBackend.NATIVE_CONV_BN_ACT:
             return None
-        _, w_out = _out_hw(self, x.shape)
         return native_ops.conv2d_bn_act_infer(x, self.weight, norm, act, self._stride,
-                                              _pads(self), self._dilation, w_out)
+                                              plan.pads, self._dilation, plan.strip_bytes)
 
-    def _native(self, x: paddle.Tensor):
-        if not self._plain(x):
-            return None
-        kh, kw = self._kernel_size
-        pads = _pads(self)
-        if self._groups == 1:
-            if kh * kw == 1 and list(self._stride) == [1, 1] and not any(pads):
-                return None  # no im2col: Paddle's kernel is one GEMM already
-            _, w_out = _out_hw(self, x.shape)
-            return native_ops.conv2d(x, self.weight, self._stride, pads, self._dilation, w_out)
-        if self._groups == self._in_channels == self._out_channels:
-            return native_ops.depthwise_conv2d(x, self.weight, self._stride, pads,
+    def _convolve(self, plan: ConvPlan, x: paddle.Tensor) -> paddle.Tensor:
+        """The convolution without bias, as `plan` says."""
+        backend = plan.backend
+        if backend is ConvBackend.NATIVE_DENSE:
+            return native_ops.conv2d(x, self.weight, self._stride, plan.pads, self._dilation,
+                                     plan.strip_bytes)
+        if backend is ConvBackend.NATIVE_DEPTHWISE:
+            return native_ops.depthwise_conv2d(x, self.weight, self._stride, plan.pads,
                                                self._dilation)
-        return None
-
-    def _paddle_conv(self, x: paddle.Tensor) -> paddle.Tensor:
-        rows = strip_rows(self, x.shape)
-        if not rows:
-            return F.conv2d(x, self.weight, None, stride=self._stride, padding=self._padding,
-                            dilation=self._dilation, groups=self._groups)
-        if paddle.is_grad_enabled() and not (x.stop_gradient and self.weight.stop_gradient):
-            return _StripConv.apply(x, self.weight, self, rows)
-        return _strip_forward(self, x, self.weight, rows)
+        if backend is ConvBackend.PYTHON_STRIPS:
+            if paddle.is_grad_enabled() and not (x.stop_gradient and self.weight.stop_gradient):
+                return _StripConv.apply(x, self.weight, self, plan)
+            return _strip_forward(self, x, self.weight, plan)
+        return F.conv2d(x, self.weight, None, stride=self._stride, padding=self._padding,
+                        dilation=self._dilation, groups=self._groups)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        if (not paddle.in_dynamic_mode() or self._data_format != 'NCHW'
-                or self._padding_mode != 'zeros'):
+        plan = plan_conv(self, x)
+        if plan.backend is ConvBackend.PADDLE_LAYER:
             return super().forward(x)  # static graphs, NHWC, other padding modes
-        y = self._native(x)
-        if y is None:
-            y = self._paddle_conv(x)
+        y = self._convolve(plan, x)
         if self.bias is not None:
             y = add_channel_bias(y, self.bias)
         return y

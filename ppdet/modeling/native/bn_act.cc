@@ -1,4 +1,6 @@
-// BatchNorm (NCHW, float32) fused with the activation that follows it, on one CPU thread.
+// BatchNorm (NCHW, float32) fused with the activation that follows it, on the CPU, in parallel
+// over channels (OpenMP) on large maps; each channel is one thread's, so results do not depend
+// on the thread count.
 //
 // Separately, BatchNorm and the activation each stream the whole map through memory in the
 // forward and again in the backward (the activation's gradient kernel alone costs several
@@ -11,8 +13,22 @@
 
 #include "affine_act.h"
 #include "paddle/extension.h"
+#include "tensor_checks.h"
 
 namespace {
+
+// x [N, C, H, W], four per-channel vectors of C values, a known activation.
+void CheckNorm(const paddle::Tensor& x, const paddle::Tensor& a, const char* a_name,
+               const paddle::Tensor& b, const char* b_name, const paddle::Tensor& c,
+               const char* c_name, const paddle::Tensor& d, const char* d_name, int act) {
+  CheckFloatTensor(x, "X", 4);
+  const int64_t channels = x.shape()[1];
+  CheckChannelVector(a, a_name, channels);
+  CheckChannelVector(b, b_name, channels);
+  CheckChannelVector(c, c_name, channels);
+  CheckChannelVector(d, d_name, channels);
+  CheckActivation(act);
+}
 
 // derivative of the activation at pre-activation z, as Paddle's grad kernels define it
 inline float ActGrad(float z, int act, float alpha) {
@@ -41,6 +57,8 @@ std::vector<paddle::Tensor> BnActTrain(const paddle::Tensor& x, const paddle::Te
                                        const paddle::Tensor& running_mean,
                                        const paddle::Tensor& running_var, float momentum,
                                        float epsilon, int act, float alpha) {
+  CheckNorm(x, gamma, "Gamma", beta, "Beta", running_mean, "RunningMean", running_var,
+            "RunningVar", act);
   const auto& s = x.shape();
   const int64_t n = s[0], c = s[1], hw = s[2] * s[3];
   const double m = static_cast<double>(n * hw);
@@ -123,6 +141,9 @@ std::vector<paddle::Tensor> BnActTrainGrad(const paddle::Tensor& x, const paddle
                                            const paddle::Tensor& mean,
                                            const paddle::Tensor& invstd,
                                            const paddle::Tensor& dy, int act, float alpha) {
+  CheckNorm(x, gamma, "Gamma", beta, "Beta", mean, "Mean", invstd, "InvStd", act);
+  CheckFloatTensor(dy, "DY", 4);
+  PD_CHECK(dy.shape() == x.shape(), "ppdet batch norm: DY must have the shape of X");
   const auto& s = x.shape();
   const int64_t n = s[0], c = s[1], hw = s[2] * s[3];
   const double m = static_cast<double>(n * hw);
@@ -157,6 +178,7 @@ std::vector<paddle::Tensor> BnActInfer(const paddle::Tensor& x, const paddle::Te
                                        const paddle::Tensor& beta, const paddle::Tensor& mean,
                                        const paddle::Tensor& var, float epsilon, int act,
                                        float alpha) {
+  CheckNorm(x, gamma, "Gamma", beta, "Beta", mean, "Mean", var, "Var", act);
   const auto& s = x.shape();
   const int64_t n = s[0], c = s[1], hw = s[2] * s[3];
   auto y = paddle::empty(s, paddle::DataType::FLOAT32, x.place());

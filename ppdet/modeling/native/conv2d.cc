@@ -1,5 +1,7 @@
-// Dense NCHW convolution (groups = 1) on one CPU thread: im2col in strips of output rows
-// whose unfolded input stays in cache, one BLAS sgemm per strip.
+// Dense NCHW convolution (groups = 1) on the CPU: im2col in strips of output rows whose
+// unfolded input stays in cache, one BLAS sgemm per strip. The unfold and fold loops run in
+// parallel over channels (OpenMP) on large maps, each thread owning whole channels; the GEMMs
+// use the BLAS library's own threads.
 //
 // Paddle's CPU kernel unfolds a whole image before a single GEMM; on large maps with few
 // channels that buffer is hundreds of MB and the GEMM streams it from memory. Its backward
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "affine_act.h"
+#include "conv_geometry.h"
 #include "paddle/extension.h"
 
 extern "C" void cblas_sgemm(int layout, int trans_a, int trans_b, int m, int n, int k,
@@ -23,40 +26,20 @@ constexpr int kRowMajor = 101;
 constexpr int kNoTrans = 111;
 constexpr int kTrans = 112;
 
-struct Geometry {
-  int64_t n, c, h, w, k, kh, kw, ho, wo;
-  int sh, sw, pt, pl, dh, dw;
-  int64_t rows_per_strip;
-  int64_t ckk() const { return c * kh * kw; }
-};
-
-Geometry MakeGeometry(const std::vector<int64_t>& xs, const std::vector<int64_t>& ws,
-                      const std::vector<int>& strides, const std::vector<int>& pads,
-                      const std::vector<int>& dilations, int64_t strip_bytes) {
-  Geometry g;
-  g.n = xs[0]; g.c = xs[1]; g.h = xs[2]; g.w = xs[3];
-  g.k = ws[0]; g.kh = ws[2]; g.kw = ws[3];
-  g.sh = strides[0]; g.sw = strides[1];
-  g.pt = pads[0]; g.pl = pads[2];
-  g.dh = dilations[0]; g.dw = dilations[1];
-  g.ho = (g.h + pads[0] + pads[1] - g.dh * (g.kh - 1) - 1) / g.sh + 1;
-  g.wo = (g.w + pads[2] + pads[3] - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+// The dense kernel's geometry: checked arguments, and output rows per strip such that a strip's
+// unfolded input takes about `strip_bytes`.
+ConvGeometry StripGeometry(const paddle::Tensor& x, const paddle::Tensor& w,
+                           const std::vector<int>& strides, const std::vector<int>& pads,
+                           const std::vector<int>& dilations, int64_t strip_bytes) {
+  PD_CHECK(strip_bytes > 0, "ppdet conv: strip_bytes must be positive, got ", strip_bytes);
+  ConvGeometry g = MakeConvGeometry(x, w, strides, pads, dilations, /*depthwise=*/false);
   const int64_t row_bytes = g.ckk() * g.wo * 4;
   g.rows_per_strip = std::max<int64_t>(1, std::min<int64_t>(g.ho, strip_bytes / row_bytes));
   return g;
 }
 
-// Output columns [lo, hi) of one output row whose input column ow*sw - pl + kj*dw is inside.
-inline void ValidCols(const Geometry& g, int kj, int64_t* lo, int64_t* hi) {
-  const int64_t off = kj * g.dw - g.pl;
-  int64_t a = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-  int64_t b = g.w - off <= 0 ? 0 : (g.w - off - 1) / g.sw + 1;
-  *lo = std::min<int64_t>(a, g.wo);
-  *hi = std::max<int64_t>(*lo, std::min<int64_t>(b, g.wo));
-}
-
 // cols[(c*kh+ki)*kw+kj][(oh-r0)*wo+ow] = x[c][oh*sh-pt+ki*dh][ow*sw-pl+kj*dw] (0 outside)
-void Im2Col(const Geometry& g, const float* x, int64_t r0, int64_t r1, float* cols) {
+void Im2Col(const ConvGeometry& g, const float* x, int64_t r0, int64_t r1, float* cols) {
   const int64_t s = (r1 - r0) * g.wo;
   #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.c * s))
   for (int64_t c = 0; c < g.c; ++c) {
@@ -64,9 +47,9 @@ void Im2Col(const Geometry& g, const float* x, int64_t r0, int64_t r1, float* co
     for (int ki = 0; ki < g.kh; ++ki) {
       for (int kj = 0; kj < g.kw; ++kj) {
         float* dst = cols + ((c * g.kh + ki) * g.kw + kj) * s;
-        int64_t lo, hi;
-        ValidCols(g, kj, &lo, &hi);
         const int64_t off = kj * g.dw - g.pl;
+        int64_t lo, hi;
+        ValidCols(g, off, &lo, &hi);
         for (int64_t oh = r0; oh < r1; ++oh, dst += g.wo) {
           const int64_t ih = oh * g.sh - g.pt + ki * g.dh;
           if (ih < 0 || ih >= g.h) {
@@ -88,7 +71,7 @@ void Im2Col(const Geometry& g, const float* x, int64_t r0, int64_t r1, float* co
 }
 
 // dx[c][ih][iw] += cols[...] : the adjoint of Im2Col.
-void Col2ImAdd(const Geometry& g, const float* cols, int64_t r0, int64_t r1, float* dx) {
+void Col2ImAdd(const ConvGeometry& g, const float* cols, int64_t r0, int64_t r1, float* dx) {
   const int64_t s = (r1 - r0) * g.wo;
   #pragma omp parallel for schedule(static) if (PPDET_PARALLEL(g.c * s))
   for (int64_t c = 0; c < g.c; ++c) {
@@ -96,9 +79,9 @@ void Col2ImAdd(const Geometry& g, const float* cols, int64_t r0, int64_t r1, flo
     for (int ki = 0; ki < g.kh; ++ki) {
       for (int kj = 0; kj < g.kw; ++kj) {
         const float* src = cols + ((c * g.kh + ki) * g.kw + kj) * s;
-        int64_t lo, hi;
-        ValidCols(g, kj, &lo, &hi);
         const int64_t off = kj * g.dw - g.pl;
+        int64_t lo, hi;
+        ValidCols(g, off, &lo, &hi);
         for (int64_t oh = r0; oh < r1; ++oh, src += g.wo) {
           const int64_t ih = oh * g.sh - g.pt + ki * g.dh;
           if (ih < 0 || ih >= g.h) continue;
@@ -115,7 +98,7 @@ void Col2ImAdd(const Geometry& g, const float* cols, int64_t r0, int64_t r1, flo
   }
 }
 
-bool IsPointwise(const Geometry& g) {
+bool IsPointwise(const ConvGeometry& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
          g.ho == g.h && g.wo == g.w;
 }
@@ -123,7 +106,7 @@ bool IsPointwise(const Geometry& g) {
 // Calls body(n, r0, r1) for every image n and strip [r0, r1) of output rows. A pointwise conv
 // is one strip per image: its input is its own im2col.
 template <typename Body>
-void ForEachStrip(const Geometry& g, Body body) {
+void ForEachStrip(const ConvGeometry& g, Body body) {
   const int64_t rows = IsPointwise(g) ? g.ho : g.rows_per_strip;
   for (int64_t n = 0; n < g.n; ++n) {
     for (int64_t r0 = 0; r0 < g.ho; r0 += rows) body(n, r0, std::min(g.ho, r0 + rows));
@@ -131,13 +114,13 @@ void ForEachStrip(const Geometry& g, Body body) {
 }
 
 // The strip's im2col matrix [ckk x (r1 - r0) * wo]: unfolded into `cols`, or the image itself.
-const float* Unfold(const Geometry& g, const float* xn, int64_t r0, int64_t r1, float* cols) {
+const float* Unfold(const ConvGeometry& g, const float* xn, int64_t r0, int64_t r1, float* cols) {
   if (IsPointwise(g)) return xn;
   Im2Col(g, xn, r0, r1, cols);
   return cols;
 }
 
-std::vector<float> StripBuffer(const Geometry& g) {
+std::vector<float> StripBuffer(const ConvGeometry& g) {
   return std::vector<float>(IsPointwise(g) ? 0 : g.ckk() * g.rows_per_strip * g.wo);
 }
 
@@ -148,8 +131,8 @@ namespace {
 // Y = W * im2col(X), strip by strip; epilogue(k, row, len) then runs on each output channel's
 // part of the strip while it is still in cache.
 template <typename Epilogue>
-paddle::Tensor ConvStrips(const Geometry& g, const paddle::Tensor& x, const paddle::Tensor& w,
-                          Epilogue epilogue) {
+paddle::Tensor ConvStrips(const ConvGeometry& g, const paddle::Tensor& x,
+                          const paddle::Tensor& w, Epilogue epilogue) {
   auto y = paddle::empty({g.n, g.k, g.ho, g.wo}, paddle::DataType::FLOAT32, x.place());
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
@@ -174,7 +157,7 @@ std::vector<paddle::Tensor> StripConvForward(const paddle::Tensor& x, const padd
                                              const std::vector<int>& pads,
                                              const std::vector<int>& dilations,
                                              int64_t strip_bytes) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  const ConvGeometry g = StripGeometry(x, w, strides, pads, dilations, strip_bytes);
   return {ConvStrips(g, x, w, [](int64_t, float*, int64_t) {})};
 }
 
@@ -186,7 +169,12 @@ std::vector<paddle::Tensor> StripConvBnActInfer(
     const std::vector<int>& strides, const std::vector<int>& pads,
     const std::vector<int>& dilations, int64_t strip_bytes, float epsilon, int act,
     float alpha) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  const ConvGeometry g = StripGeometry(x, w, strides, pads, dilations, strip_bytes);
+  CheckChannelVector(gamma, "Gamma", g.k);
+  CheckChannelVector(beta, "Beta", g.k);
+  CheckChannelVector(mean, "Mean", g.k);
+  CheckChannelVector(var, "Var", g.k);
+  CheckActivation(act);
   const float* gp = gamma.data<float>();
   const float* bp = beta.data<float>();
   const float* mp = mean.data<float>();
@@ -205,7 +193,8 @@ std::vector<paddle::Tensor> StripConvGradFilter(const paddle::Tensor& x, const p
                                                 const std::vector<int>& pads,
                                                 const std::vector<int>& dilations,
                                                 int64_t strip_bytes) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  const ConvGeometry g = StripGeometry(x, w, strides, pads, dilations, strip_bytes);
+  CheckOutputGrad(dy, g);
   auto dw = paddle::empty(w.shape(), paddle::DataType::FLOAT32, x.place());
   const float* xp = x.data<float>();
   const float* dyp = dy.data<float>();
@@ -229,7 +218,8 @@ std::vector<paddle::Tensor> StripConvGradInput(const paddle::Tensor& x, const pa
                                                const std::vector<int>& pads,
                                                const std::vector<int>& dilations,
                                                int64_t strip_bytes) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations, strip_bytes);
+  const ConvGeometry g = StripGeometry(x, w, strides, pads, dilations, strip_bytes);
+  CheckOutputGrad(dy, g);
   auto dx = paddle::empty(x.shape(), paddle::DataType::FLOAT32, x.place());
   const float* wp = w.data<float>();
   const float* dyp = dy.data<float>();

@@ -1,4 +1,6 @@
-// Depthwise convolution (NCHW, one filter per channel, float32) on one CPU thread.
+// Depthwise convolution (NCHW, one filter per channel, float32) on the CPU, in parallel
+// (OpenMP) over independent planes or channels on large maps; each is one thread's work, so
+// results do not depend on the thread count.
 //
 // Paddle's CPU kernel runs depthwise convolutions as one im2col and one tiny GEMM per
 // channel, and its backward repeats that per channel for both gradients; a direct loop over
@@ -8,44 +10,14 @@
 #include <vector>
 
 #include "affine_act.h"
+#include "conv_geometry.h"
 #include "paddle/extension.h"
-
-namespace {
-
-struct Geometry {
-  int64_t n, c, h, w, kh, kw, ho, wo;
-  int sh, sw, pt, pl, dh, dw;
-};
-
-Geometry MakeGeometry(const std::vector<int64_t>& xs, const std::vector<int64_t>& ws,
-                      const std::vector<int>& strides, const std::vector<int>& pads,
-                      const std::vector<int>& dilations) {
-  Geometry g;
-  g.n = xs[0]; g.c = xs[1]; g.h = xs[2]; g.w = xs[3];
-  g.kh = ws[2]; g.kw = ws[3];
-  g.sh = strides[0]; g.sw = strides[1];
-  g.pt = pads[0]; g.pl = pads[2];
-  g.dh = dilations[0]; g.dw = dilations[1];
-  g.ho = (g.h + pads[0] + pads[1] - g.dh * (g.kh - 1) - 1) / g.sh + 1;
-  g.wo = (g.w + pads[2] + pads[3] - g.dw * (g.kw - 1) - 1) / g.sw + 1;
-  return g;
-}
-
-// output columns [lo, hi) whose input column ow*sw + off lies inside the image
-inline void ValidCols(const Geometry& g, int64_t off, int64_t* lo, int64_t* hi) {
-  int64_t a = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-  int64_t b = g.w - off <= 0 ? 0 : (g.w - off - 1) / g.sw + 1;
-  *lo = std::min<int64_t>(a, g.wo);
-  *hi = std::max<int64_t>(*lo, std::min<int64_t>(b, g.wo));
-}
-
-}  // namespace
 
 std::vector<paddle::Tensor> DepthwiseForward(const paddle::Tensor& x, const paddle::Tensor& w,
                                              const std::vector<int>& strides,
                                              const std::vector<int>& pads,
                                              const std::vector<int>& dilations) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations);
+  const ConvGeometry g = MakeConvGeometry(x, w, strides, pads, dilations, /*depthwise=*/true);
   auto y = paddle::empty({g.n, g.c, g.ho, g.wo}, paddle::DataType::FLOAT32, x.place());
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
@@ -88,7 +60,8 @@ std::vector<paddle::Tensor> DepthwiseGradInput(const paddle::Tensor& x, const pa
                                                const std::vector<int>& strides,
                                                const std::vector<int>& pads,
                                                const std::vector<int>& dilations) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations);
+  const ConvGeometry g = MakeConvGeometry(x, w, strides, pads, dilations, /*depthwise=*/true);
+  CheckOutputGrad(dy, g);
   auto dx = paddle::empty(x.shape(), paddle::DataType::FLOAT32, x.place());
   const float* wp = w.data<float>();
   const float* dyp = dy.data<float>();
@@ -130,7 +103,8 @@ std::vector<paddle::Tensor> DepthwiseGradFilter(const paddle::Tensor& x, const p
                                                 const std::vector<int>& strides,
                                                 const std::vector<int>& pads,
                                                 const std::vector<int>& dilations) {
-  const Geometry g = MakeGeometry(x.shape(), w.shape(), strides, pads, dilations);
+  const ConvGeometry g = MakeConvGeometry(x, w, strides, pads, dilations, /*depthwise=*/true);
+  CheckOutputGrad(dy, g);
   auto dw = paddle::empty(w.shape(), paddle::DataType::FLOAT32, x.place());
   const float* xp = x.data<float>();
   const float* dyp = dy.data<float>();

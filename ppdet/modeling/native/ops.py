@@ -1,34 +1,36 @@
-"""Autograd wrappers of the native kernels, and the test of when they apply.
+"""Autograd wrappers of the native kernels, and the test of whether they can run at all.
 
-Each function returns None when the kernels do not apply (kernels off or not built, a GPU or
-non-float32 tensor, a static graph, a configuration the kernel does not cover); the caller then
-runs Paddle's own operator. Parameters and buffers are the layers' own, so checkpoints, freezing
+Which operator a convolution uses is decided in one place, `ppdet.modeling.layers.conv_backend`
+(with `kernels_usable` and `fusable_norm` from here); the convolution functions below run what
+it chose, returning None only when the kernels are off or not built, and the kernels raise on
+tensors they cannot take (they check shapes, dtypes and layout). `batch_norm_act`, for a norm
+on its own, makes its own test and returns None when the kernels do not apply; the caller then
+runs Paddle's operators. Parameters and buffers are the layers' own, so checkpoints, freezing
 and optimisers see no difference.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import paddle
 from paddle.autograd import PyLayer
 
-from ppdet.modeling.native.build import has_conv, native_module
+from ppdet.modeling.native.build import enabled, has_conv, native_module
 
 ACT_CODES = {None: 0, 'none': 0, 'relu': 1, 'leaky': 2, 'relu6': 3}
 LEAKY_SLOPE = 0.1
-# im2col strip target: fits the 2 MB L2 of the machines measured; at least MIN_STRIP_COLS
-# output columns per strip so the filter-gradient GEMM keeps a useful inner dimension
-STRIP_BYTES = 2 << 20
-MIN_STRIP_COLS = 512
 
 
-def _applies(*tensors: paddle.Tensor) -> bool:
-    """Dynamic mode, float32 CPU tensors, kernels built (checked last: a GPU run never builds)."""
-    if not paddle.in_dynamic_mode():
+def kernels_usable(*tensors: paddle.Tensor, dense_conv: bool = False) -> bool:
+    """The kernels can run on `tensors`: kernels on, dynamic mode, float32 CPU tensors, kernels
+    built (checked last, so a GPU run never builds them), and for a dense convolution the kernel
+    that needs a BLAS library."""
+    if not enabled() or not paddle.in_dynamic_mode():
         return False
-    if not all(t.dtype == paddle.float32 and t.place.is_cpu_place() for t in tensors):
-        return False
-    return native_module() is not None
+    for t in tensors:
+        if t.dtype != paddle.float32 or not t.place.is_cpu_place():
+            return False
+    return has_conv() if dense_conv else native_module() is not None
 
 
 def _dense(t: paddle.Tensor) -> paddle.Tensor:
@@ -36,14 +38,8 @@ def _dense(t: paddle.Tensor) -> paddle.Tensor:
     return t if t.is_contiguous() else t.contiguous()
 
 
-def _needs_grad(*tensors: paddle.Tensor) -> bool:
+def needs_grad(*tensors: paddle.Tensor) -> bool:
     return paddle.is_grad_enabled() and any(not t.stop_gradient for t in tensors)
-
-
-def _strip_bytes(x_shape: Sequence[int], w_shape: Sequence[int], out_w: int) -> int:
-    row = int(x_shape[1]) * int(w_shape[2]) * int(w_shape[3]) * out_w * 4
-    rows_min = -(-MIN_STRIP_COLS // max(out_w, 1))
-    return max(STRIP_BYTES, row * rows_min)
 
 
 class _ConvFunction(PyLayer):
@@ -69,24 +65,25 @@ class _ConvFunction(PyLayer):
 
 def _run_conv(op: str, x: paddle.Tensor, weight: paddle.Tensor, attrs: tuple) -> paddle.Tensor:
     x, weight = _dense(x), _dense(weight)
-    if _needs_grad(x, weight):
+    if needs_grad(x, weight):
         return _ConvFunction.apply(x, weight, op, attrs)
     return getattr(native_module(), op)(x, weight, *attrs)
 
 
 def conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int], pads: List[int],
-           dilation: List[int], out_w: int) -> Optional[paddle.Tensor]:
-    """Dense (groups=1) NCHW conv without bias; `pads` = [top, bottom, left, right]."""
-    if not (has_conv() and _applies(x, weight)):
+           dilation: List[int], strip_bytes: int) -> Optional[paddle.Tensor]:
+    """Dense (groups=1) NCHW conv without bias; `pads` = [top, bottom, left, right]; the input
+    is unfolded in strips of output rows of about `strip_bytes` each."""
+    if not has_conv():
         return None
-    attrs = (list(stride), list(pads), list(dilation), _strip_bytes(x.shape, weight.shape, out_w))
+    attrs = (list(stride), list(pads), list(dilation), int(strip_bytes))
     return _run_conv('ppdet_strip_conv', x, weight, attrs)
 
 
 def depthwise_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: List[int],
                      pads: List[int], dilation: List[int]) -> Optional[paddle.Tensor]:
     """Depthwise (one filter per channel) NCHW conv without bias."""
-    if not _applies(x, weight):
+    if native_module() is None:
         return None
     return _run_conv('ppdet_depthwise_conv', x, weight,
                      (list(stride), list(pads), list(dilation)))
@@ -124,6 +121,12 @@ def _global_stats(norm: paddle.nn.Layer) -> bool:
     return (not norm.training) or bool(norm._use_global_stats)
 
 
+def fusable_norm(norm: paddle.nn.Layer, act: Optional[str]) -> bool:
+    """`act(norm(.))` can be a convolution's epilogue: a plain BatchNorm2D (`_plain_batch_norm`)
+    normalising with its running statistics."""
+    return _plain_batch_norm(norm, act) and _global_stats(norm)
+
+
 def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
                    act: Optional[str]) -> Optional[paddle.Tensor]:
     """`act(norm(x))` for a `nn.BatchNorm2D` in NCHW with scale and shift, in one kernel.
@@ -133,17 +136,17 @@ def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
     input (a frozen norm inside a trained block) and norms with forward hooks stay on Paddle's
     operators.
     """
-    if not _plain_batch_norm(norm, act) or len(x.shape) != 4 or not _applies(x, norm.weight):
+    if not _plain_batch_norm(norm, act) or len(x.shape) != 4 or not kernels_usable(x, norm.weight):
         return None
     code = ACT_CODES[act]
     mod = native_module()
     x = _dense(x)
     if _global_stats(norm):
-        if _needs_grad(x, norm.weight, norm.bias):
+        if needs_grad(x, norm.weight, norm.bias):
             return None
         return mod.ppdet_bn_act_infer(x, norm.weight, norm.bias, norm._mean, norm._variance,
                                       float(norm._epsilon), code, LEAKY_SLOPE)
-    if _needs_grad(x, norm.weight, norm.bias):
+    if needs_grad(x, norm.weight, norm.bias):
         return _BnActTrain.apply(x, norm.weight, norm.bias, norm._mean, norm._variance,
                                  float(norm._momentum), float(norm._epsilon), code)
     y, _, _ = mod.ppdet_bn_act_train(x, norm.weight, norm.bias, norm._mean, norm._variance,
@@ -154,16 +157,13 @@ def batch_norm_act(x: paddle.Tensor, norm: paddle.nn.Layer,
 
 def conv2d_bn_act_infer(x: paddle.Tensor, weight: paddle.Tensor, norm: paddle.nn.Layer,
                         act: Optional[str], stride: List[int], pads: List[int],
-                        dilation: List[int], out_w: int) -> Optional[paddle.Tensor]:
+                        dilation: List[int], strip_bytes: int) -> Optional[paddle.Tensor]:
     """`act(norm(conv2d(x, weight)))` for inference (running statistics, no gradient), each
-    strip normalised right after its GEMM: one pass over the output instead of two."""
-    if not (has_conv() and _plain_batch_norm(norm, act) and _global_stats(norm)):
-        return None
-    if len(x.shape) != 4 or not _applies(x, weight, norm.weight):
-        return None
-    if _needs_grad(x, weight, norm.weight, norm.bias):
+    strip normalised right after its GEMM: one pass over the output instead of two. For a norm
+    that `fusable_norm` accepts, without gradients (`plan_conv` checks both)."""
+    if not has_conv():
         return None
     return native_module().ppdet_strip_conv_bn_act_infer(
         _dense(x), _dense(weight), norm.weight, norm.bias, norm._mean, norm._variance,
-        list(stride), list(pads), list(dilation), _strip_bytes(x.shape, weight.shape, out_w),
+        list(stride), list(pads), list(dilation), int(strip_bytes),
         float(norm._epsilon), ACT_CODES[act], LEAKY_SLOPE)

@@ -46,7 +46,7 @@ Set PPDET_FAST_NMS=0 to always use it.
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -125,25 +125,55 @@ class _ClassKept:
             self.cols = [np.concatenate([a, b]) for a, b in zip(self.cols, cols)]
 
 
+def _drop_suppressed_by_earlier(cols, pos, kept: _ClassKept, thr, one):
+    """The candidates (`cols`, chunk positions `pos`) that no box the class kept in an earlier
+    chunk suppresses."""
+    if kept.cols is None:
+        return cols, pos
+    x1, y1, x2, y2, ar = cols
+    kx1, ky1, kx2, ky2, ka = kept.cols
+    sup = _suppressed(x1[:, None], y1[:, None], x2[:, None], y2[:, None], ar[:, None],
+                      kx1[None], ky1[None], kx2[None], ky2[None], ka[None], thr, one)
+    alive = ~sup.any(axis=1)
+    if alive.all():
+        return cols, pos
+    return tuple(c[alive] for c in cols), pos[alive]
+
+
+def _kept_by_first(first, rest, thr, one, plain: bool, zero_ok: bool) -> np.ndarray:
+    """Which of `rest` (columns x1, y1, x2, y2, area) survive the box `first`."""
+    ax1, ay1, ax2, ay2, aa = first
+    bx1, by1, bx2, by2, ba = rest
+    if not plain:
+        return ~_suppressed(ax1, ay1, ax2, ay2, aa, bx1, by1, bx2, by2, ba, thr, one)
+    iw = np.minimum(ax2, bx2) - np.maximum(ax1, bx1)
+    ih = np.minimum(ay2, by2) - np.maximum(ay1, by1)
+    disjoint = (iw < 0) | (ih < 0)
+    if one is not None:
+        iw += one
+        ih += one
+    inter = iw * ih
+    ov = inter / ((aa + ba) - inter)
+    keep = ov <= thr
+    if zero_ok:
+        keep |= disjoint
+    else:
+        keep &= ~disjoint
+    return keep
+
+
 def _greedy(cols, pos, kept: _ClassKept, need: int, thr, one) -> List[int]:
     """Greedy NMS of one class's chunk candidates (in rank order) after its earlier kept boxes.
 
     `cols` = (x1, y1, x2, y2, area) of the candidates. Returns the chunk positions of at most
     `need` survivors, in order.
     """
-    x1, y1, x2, y2, ar = cols
-    if kept.cols is not None:
-        kx1, ky1, kx2, ky2, ka = kept.cols
-        sup = _suppressed(x1[:, None], y1[:, None], x2[:, None], y2[:, None], ar[:, None],
-                          kx1[None], ky1[None], kx2[None], ky2[None], ka[None], thr, one)
-        alive = ~sup.any(axis=1)
-        if not alive.all():
-            x1, y1, x2, y2, ar = x1[alive], y1[alive], x2[alive], y2[alive], ar[alive]
-            pos = pos[alive]
+    cols, pos = _drop_suppressed_by_earlier(cols, pos, kept, thr, one)
     out: List[int] = []
     if not pos.size:
         return out
-    cols = np.stack([x1, y1, x2, y2, ar])
+    x1, y1, x2, y2, _ = cols
+    cols = np.stack(cols)
     # Without inverted boxes (x2 < x1 or y2 < y1), "disjoint" in the kernel's sense is exactly
     # "min(x2) - max(x1) < 0 or min(y2) - max(y1) < 0" (a float difference is < 0 iff a < b).
     plain = not ((x2 < x1).any() or (y2 < y1).any())
@@ -152,144 +182,182 @@ def _greedy(cols, pos, kept: _ClassKept, need: int, thr, one) -> List[int]:
         out.append(int(pos[0]))
         if len(out) >= need or pos.size == 1:
             break
-        ax1, ay1, ax2, ay2, aa = cols[:, 0]
-        r = cols[:, 1:]
-        bx1, by1, bx2, by2, ba = r
-        if plain:
-            iw = np.minimum(ax2, bx2) - np.maximum(ax1, bx1)
-            ih = np.minimum(ay2, by2) - np.maximum(ay1, by1)
-            disjoint = (iw < 0) | (ih < 0)
-            if one is not None:
-                iw += one
-                ih += one
-            inter = iw * ih
-            ov = inter / ((aa + ba) - inter)
-            keep = ov <= thr
-            if zero_ok:
-                keep |= disjoint
-            else:
-                keep &= ~disjoint
-        else:
-            keep = ~_suppressed(ax1, ay1, ax2, ay2, aa, bx1, by1, bx2, by2, ba, thr, one)
+        rest = cols[:, 1:]
+        keep = _kept_by_first(cols[:, 0], rest, thr, one, plain, zero_ok)
         pos = pos[1:]
         if keep.all():
-            cols = r
+            cols = rest
         else:
-            cols = r[:, keep]
+            cols = rest[:, keep]
             pos = pos[keep]
             if not pos.size:
                 break
     return out
 
 
-def _nms_one_image(boxes: np.ndarray, scores: np.ndarray, score_threshold: float, nms_top_k: int,
-                   keep_top_k: int, nms_threshold: float, normalized: bool,
-                   background_label: int) -> Tuple[np.ndarray, np.ndarray]:
-    """boxes [M, 4], scores [C, M] float32 -> (flat candidate ids c*M+i in output order, class)."""
-    with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
-        return _nms_one_image_impl(boxes, scores, score_threshold, nms_top_k, keep_top_k,
-                                   nms_threshold, normalized, background_label)
+class _Settings(NamedTuple):
+    """The kernel's thresholds as it compares them (float32), and the two cuts."""
+    score_threshold: np.float32
+    nms_threshold: np.float32
+    one: Optional[np.float32]  # 1 added to widths and heights when boxes are not normalized
+    nms_top_k: int
+    keep_top_k: int
 
 
-def _nms_one_image_impl(boxes, scores, score_threshold, nms_top_k, keep_top_k, nms_threshold,
-                        normalized, background_label):
-    C, M = scores.shape
-    empty = np.zeros(0, np.int64)
-    if keep_top_k <= 0 or nms_top_k == 0 or C == 0 or M == 0:
-        return empty, empty
-    thr_s = np.float32(score_threshold)
-    thr = np.float32(nms_threshold)
-    one = None if normalized else np.float32(1)
-    if 0 <= background_label < C:
-        scores = scores.copy()
-        scores[background_label] = np.nan  # never `> threshold`
-    flat = scores.reshape(-1)
-    seen = np.zeros(C, np.int64)
-    kept = [_ClassKept() for _ in range(C)]
-    sel_ids: List[np.ndarray] = []
+class _Chunk(NamedTuple):
+    """One slice of the global visit order (-score, class, index).
+
+    `ids` are the flat candidate ids c*M+i, ascending, so grouped by class; `order` sorts them
+    into visit order and `pos` is its inverse (each candidate's place in the visit). Per class
+    present in the chunk: `present` its class id, `starts` its first index into `ids`, `first`
+    its earliest visit position; `counts` holds every class's number of candidates.
+    """
+    ids: np.ndarray
+    order: np.ndarray
+    pos: np.ndarray
+    present: np.ndarray
+    starts: np.ndarray
+    counts: np.ndarray
+    first: np.ndarray
+
+
+def _next_chunk(flat: np.ndarray, sample: np.ndarray, thr_s, upper, target: int):
+    """Every unvisited candidate with score in [t, upper), `t` read from a sample of the scores
+    so that about `target` candidates fall in. Returns (ids, t, last): `t` is the next chunk's
+    upper bound; `last` when the chunk reaches down to the score threshold."""
+    smask = sample > thr_s
+    if upper is not None:
+        smask &= sample < upper
+    srest = sample[smask]
+    k = -(-target // _SAMPLE_STEP)
+    if srest.size > k:
+        t = np.partition(srest, srest.size - k)[srest.size - k]
+        mask = flat >= t
+        mask &= flat > thr_s
+        last = False
+    else:
+        t = None
+        mask = flat > thr_s
+        last = True
+    if upper is not None:
+        mask &= flat < upper
+    return np.flatnonzero(mask), t, last
+
+
+def _chunk_layout(ids: np.ndarray, flat: np.ndarray, C: int, M: int) -> _Chunk:
+    order = np.argsort(-flat[ids], kind='stable')  # stable: ties by id, i.e. by (c, i)
+    pos = np.empty(ids.size, np.int64)
+    pos[order] = np.arange(ids.size)
+    bounds = np.searchsorted(ids, np.arange(C + 1) * M)
+    counts = np.diff(bounds)
+    present = np.flatnonzero(counts)
+    starts = bounds[present]
+    first = np.minimum.reduceat(pos, starts)
+    return _Chunk(ids, order, pos, present, starts, counts, first)
+
+
+def _class_candidates(chunk: _Chunk, j: int, seen_c: int, boxes: np.ndarray, M: int,
+                      s: _Settings):
+    """(box columns, chunk positions) of the `j`-th present class's candidates in its rank
+    order, cut where its rank reaches `nms_top_k`; None when nothing is left."""
+    c = int(chunk.present[j])
+    s0 = int(chunk.starts[j])
+    p = np.sort(chunk.pos[s0:s0 + chunk.counts[c]])  # the class's rank order
+    if s.nms_top_k > -1:
+        p = p[:max(0, s.nms_top_k - seen_c)]  # class rank < nms_top_k
+        if not p.size:
+            return None
+    bx = boxes[chunk.ids[chunk.order[p]] - c * M]
+    x1, y1, x2, y2 = bx[:, 0], bx[:, 1], bx[:, 2], bx[:, 3]
+    return (x1, y1, x2, y2, _areas(x1, y1, x2, y2, s.one)), p
+
+
+def _chunk_survivors(chunk: _Chunk, need: int, kept: List[_ClassKept], seen: np.ndarray,
+                     boxes: np.ndarray, M: int, s: _Settings):
+    """Greedy NMS of each class in the chunk, classes in order of their first candidate.
+
+    Returns (survivor positions, {class: (its survivors, its columns, its positions)}). Once
+    `need` survivors lie before the next class's first candidate, no later class can reach the
+    output, so the visit stops there.
+    """
+    surv: List[int] = []
     pending = {}
+    for j in np.argsort(chunk.first, kind='stable').tolist():
+        f = int(chunk.first[j])
+        if len(surv) >= need and sum(1 for q in surv if q < f) >= need:
+            break
+        c = int(chunk.present[j])
+        candidates = _class_candidates(chunk, j, int(seen[c]), boxes, M, s)
+        if candidates is None:
+            continue
+        cols, p = candidates
+        got = _greedy(cols, p, kept[c], need, s.nms_threshold, s.one)
+        if got:
+            pending[c] = (got, cols, p)
+            surv.extend(got)
+    return surv, pending
+
+
+def _remember_kept(cut: int, pending, kept: List[_ClassKept]) -> None:
+    """Add each class's survivors up to visit position `cut` (the global cut) to its kept boxes,
+    against which its candidates in later chunks are checked."""
+    for c, (got, cols, p) in pending.items():
+        n_in = sum(1 for q in got if q <= cut)
+        if n_in:
+            # p (the class's chunk positions) is ascending, and so is got
+            rows = np.searchsorted(p, got[:n_in])
+            kept[c].add(tuple(col[rows] for col in cols))
+
+
+def _visit(boxes: np.ndarray, flat: np.ndarray, C: int, M: int, s: _Settings) -> np.ndarray:
+    """Flat ids of the selected candidates, in global visit order (module docstring)."""
+    seen = np.zeros(C, np.int64)  # candidates of each class visited in earlier chunks
+    kept = [_ClassKept() for _ in range(C)]
+    selected: List[np.ndarray] = []
     n_sel = 0
     upper = None  # exclusive score bound of what is still unvisited
-    target = max(_MIN_CHUNK, 4 * keep_top_k)
+    target = max(_MIN_CHUNK, 4 * s.keep_top_k)
     sample = flat[::_SAMPLE_STEP]
-    while n_sel < keep_top_k:
-        # -- next chunk: every unvisited candidate with score in [t, upper), in global order
-        smask = sample > thr_s
-        if upper is not None:
-            smask &= sample < upper
-        srest = sample[smask]
-        k = -(-target // _SAMPLE_STEP)
-        if srest.size > k:
-            t = np.partition(srest, srest.size - k)[srest.size - k]
-            mask = flat >= t
-            mask &= flat > thr_s
-            last = False
-        else:
-            t = None
-            mask = flat > thr_s
-            last = True
-        if upper is not None:
-            mask &= flat < upper
-        ids = np.flatnonzero(mask)
-        upper = t
+    while n_sel < s.keep_top_k:
+        ids, upper, last = _next_chunk(flat, sample, s.score_threshold, upper, target)
         if ids.size:
-            # ids ascend in c*M+i, so the chunk is already grouped by class. `pos` is each
-            # candidate's place in the global order (-score, c, i) (stable sort: ties by id).
-            order = np.argsort(-flat[ids], kind='stable')
-            pos = np.empty(ids.size, np.int64)
-            pos[order] = np.arange(ids.size)
-            bounds = np.searchsorted(ids, np.arange(C + 1) * M)
-            counts = np.diff(bounds)
-            present = np.flatnonzero(counts)
-            starts = bounds[present]
-            first = np.minimum.reduceat(pos, starts)
-            need = keep_top_k - n_sel
-            # Classes in order of their first chunk position: once `need` survivors lie before
-            # the next class's first candidate, no later class can reach the output.
-            surv: List[int] = []
-            for j in np.argsort(first, kind='stable').tolist():
-                f = int(first[j])
-                if len(surv) >= need and sum(1 for q in surv if q < f) >= need:
-                    break
-                c = int(present[j])
-                s0 = int(starts[j])
-                p = np.sort(pos[s0:s0 + counts[c]])  # the class's rank order
-                if nms_top_k > -1:
-                    p = p[:max(0, nms_top_k - int(seen[c]))]  # class rank < nms_top_k
-                    if not p.size:
-                        continue
-                bx = boxes[ids[order[p]] - c * M]
-                x1, y1, x2, y2 = bx[:, 0], bx[:, 1], bx[:, 2], bx[:, 3]
-                cols = (x1, y1, x2, y2, _areas(x1, y1, x2, y2, one))
-                got = _greedy(cols, p, kept[c], need, thr, one)
-                if got:
-                    # remember the class's survivors; trimmed to the global cut below
-                    pending[c] = (got, cols, p)
-                    surv.extend(got)
-            seen += counts
+            chunk = _chunk_layout(ids, flat, C, M)
+            need = s.keep_top_k - n_sel
+            surv, pending = _chunk_survivors(chunk, need, kept, seen, boxes, M, s)
+            seen += chunk.counts
             if surv:
                 surv_arr = np.sort(np.asarray(surv, np.int64))[:need]
-                cut = int(surv_arr[-1])
-                for c, (got, cols, p) in pending.items():
-                    n_in = sum(1 for q in got if q <= cut)
-                    if n_in:
-                        # p (the class's chunk positions) is ascending, and so is got
-                        rows = np.searchsorted(p, got[:n_in])
-                        kept[c].add(tuple(col[rows] for col in cols))
-                pending.clear()
-                sel_ids.append(ids[order[surv_arr]])
+                _remember_kept(int(surv_arr[-1]), pending, kept)
+                selected.append(ids[chunk.order[surv_arr]])
                 n_sel += surv_arr.size
                 # size the next chunk from the survival rate seen so far
                 rate = surv_arr.size / max(ids.size, 1)
-                target = int(min(max(_MIN_CHUNK, 1.5 * (keep_top_k - n_sel) / max(rate, 1e-3)),
+                target = int(min(max(_MIN_CHUNK, 1.5 * (s.keep_top_k - n_sel) / max(rate, 1e-3)),
                                  8 * target))
             else:
                 target = 4 * target
         if last:
             break
-    if not sel_ids:
+    return np.concatenate(selected) if selected else np.zeros(0, np.int64)
+
+
+def _nms_one_image(boxes: np.ndarray, scores: np.ndarray, score_threshold: float, nms_top_k: int,
+                   keep_top_k: int, nms_threshold: float, normalized: bool,
+                   background_label: int) -> Tuple[np.ndarray, np.ndarray]:
+    """boxes [M, 4], scores [C, M] float32 -> (flat candidate ids c*M+i in output order, class)."""
+    C, M = scores.shape
+    empty = np.zeros(0, np.int64)
+    if keep_top_k <= 0 or nms_top_k == 0 or C == 0 or M == 0:
         return empty, empty
-    sel = np.concatenate(sel_ids)  # global visit order
+    settings = _Settings(np.float32(score_threshold), np.float32(nms_threshold),
+                         None if normalized else np.float32(1), nms_top_k, keep_top_k)
+    if 0 <= background_label < C:
+        scores = scores.copy()
+        scores[background_label] = np.nan  # never `> threshold`
+    with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
+        sel = _visit(boxes, scores.reshape(-1), C, M, settings)
+    if not sel.size:
+        return empty, empty
     cls = sel // M
     order = np.argsort(cls, kind='stable')  # classes ascending, selection order within
     return sel[order], cls[order]

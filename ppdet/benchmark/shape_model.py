@@ -11,7 +11,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import paddle
 
-from ppdet.checkpoint.class_layout import ClassLayout
+from ppdet.modeling.class_layout import ClassLayout, channel_axis
 
 __all__ = ['ShapeTreeLayer', 'specs_from_keys_file', 'with_num_classes']
 
@@ -61,7 +61,7 @@ def with_num_classes(specs: Sequence[Spec], layouts: Mapping[str, ClassLayout],
         shape = list(shape)
         for prefix, lay in layouts.items():
             if name.startswith(prefix + '.'):
-                axis = 1 if len(shape) == 2 else 0
+                axis = channel_axis(len(shape))
                 groups = lay.groups(shape[axis], src_classes)
                 if groups is not None:
                     shape[axis] = groups * lay.group_size(dst_classes)

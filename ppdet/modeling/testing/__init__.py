@@ -1,1 +1,0 @@
-"""Helpers for tests and benchmarks (deterministic weights); not imported by the models."""
