@@ -20,6 +20,7 @@ from ppdet.convert import geometry as G
 from ppdet.convert.images import (bytes_info, first_existing, image_size, is_image_name,
                                   native_path, same_stem_image)
 from ppdet.convert.records import FileResult, ImageInfo, Instance
+from ppdet.data.polygon import mask_outline_polygons
 from ppdet.convert.task import IGNORE_LABELS, Task, place_output_image, read_json_list_file
 
 NO_AREA_SHAPES = ('point', 'points', 'line', 'linestrip')
@@ -122,10 +123,8 @@ def _mask_polygons(shape: dict, where: str, res: FileResult) -> Optional[List[Li
     if mask is None or not mask.any():
         res.add('warning', 'refused', f'{where}: mask missing, undecodable or empty')
         return None
-    contours, _ = cv2.findContours((mask > 0).astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
-    polys = [[(float(x) + x0, float(y) + y0) for x, y in c.reshape(-1, 2)]
-             for c in contours if len(c) >= 3]
+    polys = [[(float(x) + x0, float(y) + y0) for x, y in flat.reshape(-1, 2)]
+             for flat in mask_outline_polygons(mask)]
     if not polys:
         res.add('warning', 'refused', f'{where}: mask has no region of 3+ pixels outline')
         return None

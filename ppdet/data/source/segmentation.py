@@ -21,7 +21,8 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ppdet.data.polygon import MIN_AREA, box_polygon, clip_polygon, polygon_area
+from ppdet.data.polygon import (MIN_AREA, box_polygon, clip_polygon, mask_outline_polygons,
+                                 polygon_area)
 from ppdet.data.summary import DatasetSummary
 
 __all__ = ['read_segmentation', 'rle_to_polygons', 'POLY_CLIPPED', 'POLY_PART_DROPPED',
@@ -39,8 +40,6 @@ DROP_NO_POLYGON = ('no usable polygon (each part has fewer than 3 points, non-fi
 DROP_BAD_SEGMENTATION = 'segmentation is neither a list of polygons nor an RLE dict'
 DROP_RLE_SIZE = 'RLE "size" differs from the image size or the RLE cannot be decoded'
 
-_UPSAMPLE = 2      # contours traced at twice the resolution: outline on pixel edges to 1/4 px
-_SIMPLIFY_PX = 0.25  # vertices closer than this (original px) to the outline are removed
 
 
 def _is_number(v: Any) -> bool:
@@ -67,16 +66,7 @@ def rle_to_polygons(rle: dict, height: int, width: int) -> Optional[List[np.ndar
         return None
     if mask.ndim == 3:
         mask = mask[:, :, 0]
-    k = _UPSAMPLE
-    up = cv2.resize(np.ascontiguousarray(mask, np.uint8), None, fx=k, fy=k,
-                    interpolation=cv2.INTER_NEAREST)
-    contours, _ = cv2.findContours(up, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polys = []
-    for c in contours:
-        c = cv2.approxPolyDP(c, _SIMPLIFY_PX * k, True).reshape(-1, 2)
-        if len(c) >= 3:  # +0.5: the centre of an upsampled edge pixel, 1/(2k) px inside
-            polys.append(((c.astype(np.float32) + 0.5) / k).reshape(-1))
-    return polys
+    return mask_outline_polygons(mask)
 
 
 def _clean_parts(parts: Sequence[Any], w: int, h: int) -> Tuple[List[np.ndarray], List[str]]:
