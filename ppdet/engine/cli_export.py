@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import List, Optional
 
 import numpy as np
 
+from ppdet.cli.parser import ToolParser, refuse_bool_flag, refuse_flag
 from ppdet.core.cli import add_config_args
-from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser', 'check_input']
 
@@ -24,10 +25,15 @@ _FALLBACK_SIZE = 320  # test-input size when the exported shape is dynamic
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description='Export trained weights as a static model.')
+    p = ToolParser(prog='tools/export_model.py',
+                   description='Export trained weights as a static model.')
     add_config_args(p)
     p.add_argument('--output_dir', default='output_inference',
                    help='parent folder; the model goes into <output_dir>/<config name>')
+    refuse_bool_flag(p, '--export_serving_model', 'Paddle Serving models are not written; '
+                     'the exported model runs with Paddle Inference')
+    refuse_flag(p, '--slim_config', 'model compression (PaddleSlim) is not implemented')
+    refuse_bool_flag(p, '--for_fd', 'FastDeploy layouts are not written')
     return p
 
 
@@ -44,6 +50,9 @@ def check_input(image_shape, seed: int = 0):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    from ppdet.cli.common import prepare_run, start
+    if 'paddle' not in sys.modules:  # tools/export_model.py chose the threads at import
+        start()
     cfg, _device = prepare_run(args)
     from ppdet.engine.export import (ExportableDetector, check_export_options, compare_outputs,
                                      export_model, load_exported, run_exported)

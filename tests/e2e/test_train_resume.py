@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ppdet.checkpoint import safe_load
-from ppdet.engine.cli_train import main as train_main
+from ppdet.cli.train import main as train_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'yolov3', 'yolov3_mobilenet_v1_bccd.yml')

@@ -42,7 +42,7 @@ def _save_model(tmp_path, family: str, num_classes: int, names):
 
 def test_eval_checkpoint_with_other_class_count_is_an_error(tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_eval import main
+    from ppdet.cli.eval import main
     prefix = _save_model(tmp_path, 'ssd', 4, BCCD_NAMES + ['Other'])
     code = run_in_process(main, ['-c', CONFIGS['ssd']] + opts(f'weights={prefix}')
                           + ['--output_eval', str(tmp_path / 'eval')])
@@ -58,7 +58,7 @@ def test_eval_checkpoint_with_other_class_count_is_an_error(tmp_path, at_root, c
 
 def test_eval_class_order_mismatch_is_an_error(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_eval import main
+    from ppdet.cli.eval import main
     run = trained('ssd')
     shutil.copy(run / 'model_final.pdparams', tmp_path / 'swapped.pdparams')
     meta = json.loads((run / 'model_final.meta.json').read_text())
@@ -74,7 +74,7 @@ def test_eval_class_order_mismatch_is_an_error(trained, tmp_path, at_root, capsy
 
 def test_eval_checkpoint_of_other_architecture_is_an_error(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_eval import main
+    from ppdet.cli.eval import main
     yolo = trained('yolov3')
     code = run_in_process(main, ['-c', CONFIGS['ssd']] + opts(f'weights={yolo / "model_final"}'))
     err = capsys.readouterr().err
@@ -84,7 +84,7 @@ def test_eval_checkpoint_of_other_architecture_is_an_error(trained, tmp_path, at
 
 def test_eval_without_weights_is_an_error(tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_eval import main
+    from ppdet.cli.eval import main
     code = run_in_process(main, ['-c', CONFIGS['ssd']] + opts(f'weights={tmp_path / "nothing"}'))
     assert code == 2
     assert 'nothing' in capsys.readouterr().err

@@ -31,7 +31,7 @@ def test_infer_dir_draws_and_writes_detections(trained, tmp_path, image_dir):
     out = tmp_path / 'out'
     proc = run_tool('infer', ['-c', CONFIGS['ssd']] + opts(f'weights={run / "model_final"}')
                     + ['--infer_dir', str(image_dir), '--output_dir', str(out),
-                       '--draw_threshold', '0', '--save_results'])
+                       '--draw_threshold', '0', '--save_results', '--save_threshold', '0'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'skipped 1 non-image files' in proc.stdout
     assert 'skipped unreadable image' in proc.stdout and 'broken.jpg' in proc.stdout
@@ -56,7 +56,7 @@ def test_infer_dir_draws_and_writes_detections(trained, tmp_path, image_dir):
 
 def test_infer_names_from_checkpoint_when_config_has_none(trained, tmp_path, at_root):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     run = trained('yolov3')
     out = tmp_path / 'out'
     code = run_in_process(main, ['-c', CONFIGS['yolov3']]
@@ -72,7 +72,7 @@ def test_infer_names_from_checkpoint_when_config_has_none(trained, tmp_path, at_
 
 def test_infer_without_any_class_names_is_an_error(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     run = trained('ssd')
     shutil.copy(run / 'model_final.pdparams', tmp_path / 'bare.pdparams')  # no metadata
     code = run_in_process(main, ['-c', CONFIGS['ssd']]
@@ -87,7 +87,7 @@ def test_infer_without_any_class_names_is_an_error(trained, tmp_path, at_root, c
 
 def test_infer_names_that_disagree_are_an_error(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     run = trained('ssd')
     labels = tmp_path / 'labels.txt'
     labels.write_text('person\ncar\ndog\n')
@@ -104,7 +104,7 @@ def test_infer_names_that_disagree_are_an_error(trained, tmp_path, at_root, caps
 
 def test_infer_needs_an_image(trained, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     code = run_in_process(main, ['-c', CONFIGS['ssd']]
                           + opts(f'weights={trained("ssd") / "model_final"}'))
     assert code == 2

@@ -111,6 +111,23 @@ def _quiet():
             lg.setLevel(lv)
 
 
+@contextlib.contextmanager
+def _no_ccache_warning_in_build():
+    """Paddle's builder runs setup.py in a child Python, whose `import paddle` warns "No
+    ccache found"; ignore that one warning there (the child reads PYTHONWARNINGS), only while
+    building."""
+    old = os.environ.get('PYTHONWARNINGS')
+    os.environ['PYTHONWARNINGS'] = ','.join(
+        filter(None, [old, 'ignore:No ccache found:UserWarning']))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop('PYTHONWARNINGS', None)
+        else:
+            os.environ['PYTHONWARNINGS'] = old
+
+
 def _build(flags: List[str]) -> ModuleType:
     libs = _paddle_libs()
     blas = _blas_dir()
@@ -138,10 +155,11 @@ def _build(flags: List[str]) -> ModuleType:
         print(f'ppdet: building the native CPU kernels once for this machine into {target} '
               '(about 20 s)', file=sys.stderr, flush=True)
         from paddle.utils import cpp_extension
-        module = cpp_extension.load(
-            name='ppdet_native', sources=[os.path.join(HERE, s) for s in sources],
-            extra_cxx_cflags=flags, extra_ldflags=ldflags, build_directory=target,
-            verbose=False)
+        with _no_ccache_warning_in_build():
+            module = cpp_extension.load(
+                name='ppdet_native', sources=[os.path.join(HERE, s) for s in sources],
+                extra_cxx_cflags=flags, extra_ldflags=ldflags, build_directory=target,
+                verbose=False)
         with open(ready, 'w') as f:
             f.write('built\n')
     return module
