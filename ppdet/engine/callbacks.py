@@ -86,10 +86,11 @@ class TrainLog(Callback):
     steps of this process, so it is right after a resume."""
 
     def __init__(self, record: Any, log: Callable[[str], None] = print,
-                 metric_name: str = 'mAP') -> None:
+                 metric_name: str = 'mAP', clock: Callable[[], float] = time.perf_counter) -> None:
         self.record = record
         self.log = log
         self.metric_name = metric_name
+        self.clock = clock   # the run's `started` is on this clock
         self.window: List[StepStats] = []
 
     def on_step(self, run: TrainRun, stats: StepStats) -> None:
@@ -100,7 +101,7 @@ class TrainLog(Callback):
         self.window = []
         self.record.log(entry)
         done_here = run.step - run.start_step
-        elapsed = time.perf_counter() - run.started
+        elapsed = self.clock() - run.started
         eta = elapsed / done_here * (run.total_steps - run.step) if done_here else math.nan
         self.log(format_train_line(entry, run, eta))
 
@@ -110,7 +111,7 @@ class TrainLog(Callback):
         images = sum(s.images for s in self.window)
         n = len(self.window)
         return {'type': 'train', 'epoch': run.epoch + 1, 'iter': run.step,
-                'time': round(time.perf_counter() - run.started, 3), **last.losses,
+                'time': round(self.clock() - run.started, 3), **last.losses,
                 'lr': last.lr, 'batch_cost': round(cost / n, 4),
                 'data_cost': round(sum(s.data_cost for s in self.window) / n, 4),
                 'ips': round(images / cost, 3) if cost > 0 else 0.0}
