@@ -109,3 +109,91 @@ def test_infer_needs_an_image(trained, at_root, capsys):
                           + opts(f'weights={trained("ssd") / "model_final"}'))
     assert code == 2
     assert '--infer_img' in capsys.readouterr().err
+
+
+def test_visualize_false_writes_json_only(trained, tmp_path, at_root):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    out = tmp_path / 'out'
+    code = run_in_process(main, ['-c', CONFIGS['ssd']]
+                          + opts(f'weights={trained("ssd") / "model_final"}')
+                          + ['--infer_img', str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                             '--output_dir', str(out), '--visualize=False',
+                             '--save_results=True', '--draw_threshold', '0.1',
+                             '--save_threshold', '0.2'])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ['bbox.json', 'detections.json']
+    doc = json.loads((out / 'detections.json').read_text())
+    assert doc['images'][0]['output'] is None
+    assert all(r['score'] >= 0.2 for r in json.loads((out / 'bbox.json').read_text()))
+
+
+ZOO_COCO = 'configs/yolov3/yolov3_mobilenet_v1_270e_coco.yml'   # TestDataset: dataset/coco/...
+SMALL_TEST = ['use_gpu=false', 'TestReader.sample_transforms.1.Resize.target_size=[160, 160]']
+
+
+@pytest.fixture(scope='module')
+def zoo_like_weights(tmp_path_factory):
+    """Weights of the COCO config saved as the zoo ships them: a bare state dict, no metadata."""
+    import os
+    import paddle
+    from ppdet.core.workspace import load_config, merge_config
+    from ppdet.engine.builders import build_model
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        cfg = merge_config(load_config(ZOO_COCO, validate=False), ['pretrain_weights='])
+        path = tmp_path_factory.mktemp('zoo') / 'yolov3_mobilenet_v1_270e_coco.pdparams'
+        paddle.save(build_model(cfg).state_dict(), str(path))
+    finally:
+        os.chdir(cwd)
+    return path
+
+
+def test_zoo_config_without_annotations_uses_shipped_coco_names(zoo_like_weights, tmp_path,
+                                                                at_root, capsys):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    assert not (ROOT / 'dataset/coco/annotations/instances_val2017.json').exists()
+    out = tmp_path / 'out'
+    code = run_in_process(main, ['-c', ZOO_COCO, '-o', f'weights={zoo_like_weights}', *SMALL_TEST,
+                                 '--infer_img', str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                                 '--output_dir', str(out)])
+    assert code == 0, capsys.readouterr().err
+    lines = capsys.readouterr().out.splitlines()
+    said = [line for line in lines if line.startswith('class names: the 80 COCO names shipped')]
+    assert len(said) == 1
+    assert 'dataset/coco/annotations/instances_val2017.json does not exist' in said[0]
+    assert 'metric: COCO with num_classes: 80' in said[0]
+    assert '-o TestDataset.dataset_dir=. TestDataset.anno_path=' in said[0]
+    doc = json.loads((out / 'detections.json').read_text())
+    assert len(doc['class_names']) == 80 and doc['class_names'][:3] == ['person', 'bicycle', 'car']
+    assert 'coco80.txt' in doc['class_names_from']
+
+
+def test_the_remedy_other_names_are_used(zoo_like_weights, tmp_path, at_root, capsys):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    labels = tmp_path / 'my_labels.txt'
+    labels.write_text('\n'.join(f'thing{i}' for i in range(80)) + '\n')
+    out = tmp_path / 'out'
+    code = run_in_process(main, ['-c', ZOO_COCO, '-o', f'weights={zoo_like_weights}', *SMALL_TEST,
+                                 'TestDataset.dataset_dir=.', f'TestDataset.anno_path={labels}',
+                                 '--infer_img', str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                                 '--output_dir', str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert 'shipped' not in capsys.readouterr().out
+    assert json.loads((out / 'detections.json').read_text())['class_names'][0] == 'thing0'
+
+
+def test_other_class_counts_are_never_guessed(zoo_like_weights, tmp_path, at_root, capsys):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    code = run_in_process(main, ['-c', ZOO_COCO, '-o', f'weights={zoo_like_weights}', *SMALL_TEST,
+                                 'metric=VOC', '--infer_img',
+                                 str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                                 '--output_dir', str(tmp_path / 'out')])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert 'shipped' not in captured.out
+    assert 'instances_val2017.json' in captured.err
