@@ -23,7 +23,8 @@ SLOTS = {'train': ('TrainDataset', 'TrainReader'),
 def build_model(cfg: Mapping[str, Any]) -> Any:
     arch = cfg.get('architecture')
     if not arch:
-        raise ConfigError('the config has no architecture: set e.g. architecture: YOLOv3')
+        raise ConfigError(f'the config has no architecture: set architecture: to one of '
+                          f'{", ".join(available_architectures())}')
     return create(arch, cfg)
 
 
