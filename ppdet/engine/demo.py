@@ -158,8 +158,8 @@ def render_summary(result: DemoResult, wall_seconds: Optional[float] = None) -> 
     lines += [f'    {p}' for p in result.detection_images]
     lines.append(f'    boxes as JSON: {result.detections_json}')
     s = result.seconds
-    lines.append(f'  time: train {format_seconds(s["train"])}, evaluate '
-                 f'{format_seconds(s["eval"])}, draw {format_seconds(s["draw"])}'
+    lines.append(f'  time: train {format_seconds(s["train"])} (of which evaluating '
+                 f'{format_seconds(s["eval"])}), draw {format_seconds(s["draw"])}'
                  + (f'; wall {format_seconds(wall_seconds)}' if wall_seconds is not None
                     else ''))
     lines.append('=' * 72)
