@@ -93,8 +93,9 @@ def run_demo(choice: DemoChoice, cfg: Any, output_dir: str, num_images: int = 4,
     if choice.weights_path and cfg.get('pretrain_weights'):
         cfg['pretrain_weights'] = choice.weights_path   # the file resolved above, no re-check
     trainer = Trainer(cfg, 'train', output_dir=output_dir, log=log)
-    summary = trainer.train(validate=True, callbacks=[DurationForecast(log, prefix='demo: '),
-                                                      _EvaluationTime(log)])
+    forecast = DurationForecast(log, prefix='demo: ')
+    summary = trainer.train(validate=True, callbacks=[
+        forecast, _EvaluationTime(log, forecast, _evaluations(cfg))])
     evaluation = summary['evaluation']
     t_train = time.perf_counter()
     files = [r['im_file'] for r in trainer.evaluator.dataset.records[:num_images]]
@@ -109,19 +110,34 @@ def run_demo(choice: DemoChoice, cfg: Any, output_dir: str, num_images: int = 4,
                                'draw': t_end - t_train, 'total': t_end - t0})
 
 
-class _EvaluationTime(Callback):
-    """After the first evaluation: how long each of this run's evaluations takes."""
+def _evaluations(cfg: Any) -> int:
+    """How many times training evaluates: every `snapshot_epoch` epochs and at the last."""
+    epochs, every = int(cfg.get('epoch', 1)), max(1, int(cfg.get('snapshot_epoch', 1)))
+    return sum(1 for e in range(1, epochs + 1) if e % every == 0 or e == epochs)
 
-    def __init__(self, log: Callable[[str], None]) -> None:
+
+class _EvaluationTime(Callback):
+    """After the first evaluation: how long one takes here, and with the training forecast
+    (when made by then) how long the whole demo will take."""
+
+    def __init__(self, log: Callable[[str], None], forecast: Any, evaluations: int) -> None:
         self.log = log
+        self.forecast = forecast
+        self.evaluations = evaluations
         self.said = False
 
     def on_evaluation(self, run: Any, evaluation: Any) -> None:
         if self.said:
             return
         self.said = True
-        self.log(f'demo: one evaluation of {evaluation.images} images takes '
-                 f'{evaluation.seconds:.0f} s on this machine')
+        line = (f'demo: one evaluation of {evaluation.images} images takes '
+                f'{evaluation.seconds:.0f} s on this machine')
+        if self.forecast.forecast is not None:
+            from ppdet.engine.progress import format_seconds
+            total = self.forecast.forecast + self.evaluations * evaluation.seconds
+            line += (f'; with its {self.evaluations} evaluations the demo takes about '
+                     f'{format_seconds(total)} here')
+        self.log(line)
 
 
 def _write_detections(model: Any, cfg: Any, class_names: Sequence[str], files: List[str],

@@ -70,7 +70,7 @@ def test_demo_forecasts_its_duration_from_its_first_iterations(demo_run):
     assert re.search(r'^demo: this machine: training takes about \d+:\d\d:\d\d \(4 '
                      r'iterations at [0-9.]+ s each, timed over iterations 3-4\)$', stdout,
                      re.M), stdout[-3000:]
-    assert re.search(r'^demo: one evaluation of 3 images takes \d+ s on this machine$',
+    assert re.search(r'^demo: one evaluation of 3 images takes \d+ s on this machine',
                      stdout, re.M)
     first_lines = stdout.splitlines()[:3]
     assert first_lines[0].startswith('demo: CPU threads: ')
