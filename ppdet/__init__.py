@@ -1,8 +1,6 @@
-"""ppdet: PaddlePaddle object detection with transfer learning at its centre."""
+"""ppdet: PaddlePaddle object detection with transfer learning at its centre.
+
+Importing ppdet changes nothing in the process (no warning filters, no environment): the
+tools choose threads and quiet Paddle's import themselves (`ppdet.cli`, `ppdet.utils.threads`).
+"""
 __version__ = "0.1.0"
-
-import warnings as _warnings
-
-# PaddlePaddle warns on import that ccache (a C++ build cache) is missing; it concerns building
-# custom C++ operators, which ppdet never does.
-_warnings.filterwarnings('ignore', message='No ccache found')

@@ -1,16 +1,11 @@
 """Detect objects: python tools/infer.py -c cfg.yml -o weights=path --infer_img a.jpg
-(or --infer_dir folder) [--output_dir out] [--draw_threshold 0.5] [--save_results]."""
+(or --infer_dir folder) [--output_dir out] [--draw_threshold 0.5] [--save_results=True]
+(all flags: --help; the code is ppdet/cli/infer.py)."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from ppdet.utils.threads import use_cpu_threads  # noqa: E402
-
-print(use_cpu_threads())  # before Paddle is imported
-
-from ppdet.core.cli import run_tool  # noqa: E402
-from ppdet.engine.cli_infer import main  # noqa: E402
+from ppdet.cli import run  # noqa: E402
 
 if __name__ == '__main__':
-    sys.exit(run_tool(main))
+    sys.exit(run('infer'))

@@ -1,15 +1,10 @@
-"""Train a detector: python tools/train.py -c cfg.yml [-o key=value ...] [--eval] [-r ckpt]."""
+"""Train a detector: python tools/train.py -c cfg.yml [-o key=value ...] [--eval] [-r ckpt]
+(all flags: python tools/train.py --help; the code is ppdet/cli/train.py)."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from ppdet.utils.threads import use_cpu_threads  # noqa: E402
-
-print(use_cpu_threads())  # before Paddle is imported
-
-from ppdet.core.cli import run_tool  # noqa: E402
-from ppdet.engine.cli_train import main  # noqa: E402
+from ppdet.cli import run  # noqa: E402
 
 if __name__ == '__main__':
-    sys.exit(run_tool(main))
+    sys.exit(run('train'))

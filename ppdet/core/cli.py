@@ -12,8 +12,9 @@ __all__ = ['add_config_args', 'load_from_args', 'run_tool']
 
 
 def add_config_args(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """`-c/--config` and `-o/--opt` (repeatable; `-o` alone is allowed, as in PaddleDetection)."""
     parser.add_argument('-c', '--config', required=required, help='config file (YAML)')
-    parser.add_argument('-o', '--opt', nargs='+', action='append', default=[],
+    parser.add_argument('-o', '--opt', nargs='*', action='append', default=[],
                         metavar='KEY=VALUE',
                         help='override config values; may repeat: -o a=1 b=2 -o c=3')
 

@@ -1,15 +1,18 @@
 """The engine's bridge to the config: which section builds which part of a run.
 
-The engine never names an architecture; it asks the config for `architecture` and builds it.
+The engine never names an architecture; it asks the config for `architecture` and builds it,
+and it learns which architectures exist from what is registered.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Tuple
+import os
+from typing import Any, List, Mapping, Optional, Tuple
 
-from ppdet.core.errors import ConfigError
-from ppdet.core.workspace import create
+from ppdet.core.errors import ConfigError, DatasetError
+from ppdet.core.workspace import create, get_schema, registered_names
 
-__all__ = ['SLOTS', 'build_model', 'build_data', 'build_metric', 'class_names_of']
+__all__ = ['SLOTS', 'build_model', 'build_data', 'build_metric', 'class_names_of',
+           'available_architectures', 'check_architecture', 'main_value']
 
 # mode -> (dataset slot, reader section)
 SLOTS = {'train': ('TrainDataset', 'TrainReader'),
@@ -20,8 +23,45 @@ SLOTS = {'train': ('TrainDataset', 'TrainReader'),
 def build_model(cfg: Mapping[str, Any]) -> Any:
     arch = cfg.get('architecture')
     if not arch:
-        raise ConfigError('the config has no architecture: set e.g. architecture: YOLOv3')
+        raise ConfigError(f'the config has no architecture: set architecture: to one of '
+                          f'{", ".join(available_architectures())}')
     return create(arch, cfg)
+
+
+def available_architectures() -> List[str]:
+    """Registered detector classes (subclasses of the detector base class), sorted."""
+    from ppdet.modeling.architectures.meta_arch import BaseArch
+    out = []
+    for name in registered_names():
+        cls = get_schema(name).cls
+        if isinstance(cls, type) and issubclass(cls, BaseArch) and cls is not BaseArch:
+            out.append(name)
+    return out
+
+
+def check_architecture(cfg: Mapping[str, Any]) -> None:
+    """A config of a family we do not have fails on that alone, before the keys of its
+    components are reported as unknown one by one."""
+    arch = cfg.get('architecture')
+    if not isinstance(arch, str):
+        return
+    available = available_architectures()
+    if arch not in available:
+        where = cfg.where(('architecture',)) if hasattr(cfg, 'where') else ''
+        raise ConfigError(f'architecture {arch!r} is not available here; available: '
+                          f'{", ".join(available)}' + (f'\n  (architecture: {arch} at {where})'
+                                                       if where else ''))
+
+
+def _check_dataset_dir(cfg: Mapping[str, Any], slot: str) -> None:
+    spec = cfg.get(slot)
+    folder = spec.get('dataset_dir') if isinstance(spec, Mapping) else None
+    if folder and not os.path.isdir(str(folder)):
+        where = cfg.where((slot, 'dataset_dir')) if hasattr(cfg, 'where') else slot
+        raise DatasetError(f'{slot}.dataset_dir {folder}: the folder does not exist (looked '
+                           f'for {os.path.abspath(str(folder))}, set at {where}); run from '
+                           f'the folder the path is relative to, or give it with -o '
+                           f'{slot}.dataset_dir=path/to/data')
 
 
 def build_data(cfg: Mapping[str, Any], mode: str) -> Tuple[Any, Any]:
@@ -29,6 +69,8 @@ def build_data(cfg: Mapping[str, Any], mode: str) -> Tuple[Any, Any]:
     slot, reader_name = SLOTS[mode]
     if cfg.get(slot) is None:
         raise ConfigError(f'the config has no {slot}; add one (see configs/datasets/)')
+    if mode != 'test':  # ImageFolder reads only its label list from dataset_dir
+        _check_dataset_dir(cfg, slot)
     dataset = create(slot, cfg)
     dataset.parse_dataset()
     reader = create(reader_name, cfg)

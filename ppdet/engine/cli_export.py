@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import List, Optional
 
 import numpy as np
 
+from ppdet.cli.parser import ToolParser, refuse_bool_flag, refuse_flag
 from ppdet.core.cli import add_config_args
 from ppdet.deploy.flags import add_bool_flag
-from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser', 'check_input']
 
@@ -26,12 +27,17 @@ _FALLBACK_SIZE = 320  # test-input size when the exported shape is dynamic
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description='Export trained weights as a static model.')
+    p = ToolParser(prog='tools/export_model.py',
+                   description='Export trained weights as a static model.')
     add_config_args(p)
     p.add_argument('--output_dir', default='output_inference',
                    help='parent folder; the model goes into <output_dir>/<config name>')
     add_bool_flag(p, '--onnx', False, 'also write model.onnx through paddle2onnx (needs '
                                       'paddle2onnx and onnxruntime)')
+    refuse_bool_flag(p, '--export_serving_model', 'Paddle Serving models are not written; '
+                     'the exported model runs with Paddle Inference')
+    refuse_flag(p, '--slim_config', 'model compression (PaddleSlim) is not implemented')
+    refuse_bool_flag(p, '--for_fd', 'FastDeploy layouts are not written')
     return p
 
 
@@ -52,6 +58,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         from ppdet.deploy.errors import import_optional
         import_optional('paddle2onnx')
         import_optional('onnxruntime')
+    from ppdet.cli.common import prepare_run, start
+    if 'paddle' not in sys.modules:  # tools/export_model.py chose the threads at import
+        start()
     cfg, _device = prepare_run(args)
     from ppdet.engine.export import (ExportableDetector, check_export_options, compare_outputs,
                                      export_model, load_exported, run_exported)

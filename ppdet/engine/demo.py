@@ -6,20 +6,19 @@ Which config runs is decided by one visible rule, printed at the start:
   downloaded (short timeout)      -> fine-tune config (`configs/demo/bccd_finetune.yml`);
 - otherwise, or with `offline=True` -> from-scratch config (`configs/demo/bccd_scratch.yml`).
 Everything else (model, input size, schedule, optimiser, augmentation, the evaluated split) is
-in those YAML files; this module only sequences train -> evaluate -> draw.
+in those YAML files; this module only sequences train (evaluating at each snapshot) -> draw.
+The command line is `ppdet.cli.demo`.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from ppdet.core.errors import PPDetError, WeightsError
-from ppdet.utils.threads import use_cpu_threads
+from ppdet.core.errors import WeightsError
+from ppdet.engine.callbacks import Callback
 
 __all__ = ['DemoChoice', 'DemoResult', 'choose_config', 'run_demo', 'SCRATCH_CONFIG',
            'FINETUNE_CONFIG', 'render_summary']
@@ -82,114 +81,76 @@ def _first_line(e: Exception) -> str:
     return text[0].split('; ')[0][:200] if text else type(e).__name__
 
 
-def run_demo(choice: DemoChoice, output_dir: str, overrides: Sequence[str] = (),
-             num_images: int = 4, threshold: float = 0.5,
-             log: Callable[[str], None] = print) -> DemoResult:
-    """Train `choice.config` (+ `overrides`), evaluate the saved final model on the config's
-    EvalDataset, and draw detections of its first `num_images` images into `output_dir`."""
-    from ppdet.core.workspace import load_config, merge_config
-    from ppdet.engine.distributed import select_device
+def run_demo(choice: DemoChoice, cfg: Any, output_dir: str, num_images: int = 4,
+             threshold: float = 0.5, log: Callable[[str], None] = print) -> DemoResult:
+    """Train `cfg` (the config of `choice`, loaded) with evaluation at each snapshot — so
+    map.png is a curve — and draw detections of the first `num_images` evaluated images with
+    the final weights into `output_dir/detections`."""
+    from ppdet.engine.callbacks import DurationForecast
     from ppdet.engine.trainer import Trainer
 
     t0 = time.perf_counter()
-    cfg = merge_config(load_config(choice.config, validate=False), list(overrides))
-    for notice in cfg.notices:
-        log(f'note: {notice}')
-    select_device(bool(cfg.get('use_gpu', False)))
     if choice.weights_path and cfg.get('pretrain_weights'):
         cfg['pretrain_weights'] = choice.weights_path   # the file resolved above, no re-check
     trainer = Trainer(cfg, 'train', output_dir=output_dir, log=log)
-    summary = trainer.train(validate=False)
+    forecast = DurationForecast(log, prefix='demo: ')
+    summary = trainer.train(validate=True, callbacks=[
+        forecast, _EvaluationTime(log, forecast, _evaluations(cfg))])
+    evaluation = summary['evaluation']
     t_train = time.perf_counter()
-
-    final = os.path.join(output_dir, 'model_final')
-    evaluator = Trainer(cfg, 'eval', output_dir=output_dir, log=lambda *_: None)
-    evaluator.load_weights(final)
-    metric, dets = _evaluate_and_collect(evaluator, num_images)
-    value = float(metric.result()['bbox'][0])
-    log(metric.per_class_table())
-    per_class = dict(zip(evaluator.class_names, metric.per_class_ap()))
-    split = str(cfg['EvalDataset'].get('anno_path'))
-    steps = max(1, trainer.reader.num_batches(trainer.dataset))
-    trainer.record.log({'type': 'eval', 'split': split, 'iter': summary.get('iterations'),
-                        'epoch': math.ceil(int(summary.get('iterations', 0)) / steps),
-                        'map': value, 'metric_name': str(cfg.get('metric')),
-                        'per_class_ap': per_class})
-    trainer.record.plot()
-    t_eval = time.perf_counter()
-
-    images, json_path = _write_detections(evaluator, [d['im_file'] for d in dets], dets,
-                                          os.path.join(output_dir, 'detections'), threshold)
+    files = [r['im_file'] for r in trainer.evaluator.dataset.records[:num_images]]
+    with trainer.final_weights() as model:
+        images, json_path = _write_detections(model, cfg, trainer.class_names, files,
+                                              os.path.join(output_dir, 'detections'), threshold)
     t_end = time.perf_counter()
-    return DemoResult(choice, output_dir, value, str(cfg.get('metric')), split, per_class,
-                      images, json_path,
-                      seconds={'train': t_train - t0, 'eval': t_eval - t_train,
-                               'draw': t_end - t_eval, 'total': t_end - t0})
+    per_class = dict(zip(trainer.class_names, evaluation.metric.per_class_ap()))
+    return DemoResult(choice, output_dir, evaluation.value, str(cfg.get('metric')),
+                      str(cfg['EvalDataset'].get('anno_path')), per_class, images, json_path,
+                      seconds={'train': t_train - t0, 'eval': summary['eval_seconds'],
+                               'draw': t_end - t_train, 'total': t_end - t0})
 
 
-def _evaluate_and_collect(trainer: Any, num_images: int):
-    """One pass over the eval data: the metric, and the detections of the first images."""
-    import paddle
-    from ppdet.engine.batch import to_model_inputs
-    from ppdet.engine.builders import build_metric
-    metric = build_metric(trainer.cfg, trainer.dataset)
-    if metric is None:
-        raise PPDetError('the demo config has no metric: set metric: VOC')
-    trainer.model.eval()
-    kept: List[Dict[str, Any]] = []
-    with paddle.no_grad():
-        for batch in trainer.reader.batches(trainer.dataset,
-                                            worker_num=int(trainer.cfg.get('worker_num', 0))):
-            out = trainer.model(to_model_inputs(batch))
-            out = {k: out[k].numpy() for k in ('bbox', 'bbox_num')}
-            metric.update(batch, out)
-            start = 0
-            for i, n in enumerate(out['bbox_num'].reshape(-1).astype(int)):
-                if len(kept) < num_images:
-                    kept.append({'im_file': batch['im_file'][i],
-                                 'dets': out['bbox'][start:start + n].reshape(-1, 6)})
-                start += n
-    metric.accumulate()
-    return metric, kept
+def _evaluations(cfg: Any) -> int:
+    """How many times training evaluates: every `snapshot_epoch` epochs and at the last."""
+    epochs, every = int(cfg.get('epoch', 1)), max(1, int(cfg.get('snapshot_epoch', 1)))
+    return sum(1 for e in range(1, epochs + 1) if e % every == 0 or e == epochs)
 
 
-def _write_detections(trainer: Any, files: List[str], dets: List[Dict[str, Any]],
+class _EvaluationTime(Callback):
+    """After the first evaluation: how long one takes here, and with the training forecast
+    (when made by then) how long the whole demo will take."""
+
+    def __init__(self, log: Callable[[str], None], forecast: Any, evaluations: int) -> None:
+        self.log = log
+        self.forecast = forecast
+        self.evaluations = evaluations
+        self.said = False
+
+    def on_evaluation(self, run: Any, evaluation: Any) -> None:
+        if self.said:
+            return
+        self.said = True
+        line = (f'demo: one evaluation of {evaluation.images} images takes '
+                f'{evaluation.seconds:.0f} s on this machine')
+        if self.forecast.forecast is not None:
+            from ppdet.engine.progress import format_seconds
+            total = self.forecast.forecast + self.evaluations * evaluation.seconds
+            line += (f'; with its {self.evaluations} evaluations the demo takes about '
+                     f'{format_seconds(total)} here')
+        self.log(line)
+
+
+def _write_detections(model: Any, cfg: Any, class_names: Sequence[str], files: List[str],
                       out_dir: str, threshold: float):
     """Images with boxes and class names (score >= threshold) and a detections.json, through
-    the TestReader and `ppdet.engine.inference` (as tools/infer.py); the eval pass's own
-    detections are drawn directly only when that module is not available."""
-    try:
-        from ppdet.engine.inference import ImageList, predict_images, write_predictions
-    except ImportError:
-        return _draw_directly(dets, trainer.class_names, out_dir, threshold)
+    the TestReader and `ppdet.engine.inference`, as tools/infer.py draws them."""
     from ppdet.core.workspace import create
+    from ppdet.engine.inference import ImageList, predict_images, write_predictions
     images = ImageList(list(files))
-    reader = create('TestReader', trainer.cfg)
-    out = write_predictions(predict_images(trainer.model, reader, images), images,
-                            trainer.class_names, out_dir, threshold,
+    out = write_predictions(predict_images(model, create('TestReader', cfg), images), images,
+                            class_names, out_dir, threshold,
                             names_from='the trained checkpoint', log=lambda *_: None)
     return list(out.drawn), out.detections_json
-
-
-def _draw_directly(dets: List[Dict[str, Any]], class_names: Sequence[str], out_dir: str,
-                   threshold: float):
-    import cv2
-    from ppdet.engine.visualize import draw_detections
-    os.makedirs(out_dir, exist_ok=True)
-    images, records = [], []
-    for item in dets:
-        image = cv2.imread(item['im_file'])
-        if image is None:
-            raise PPDetError(f'cannot read {item["im_file"]} to draw its detections')
-        canvas, drawn = draw_detections(image, item['dets'], class_names, threshold)
-        path = os.path.join(out_dir, os.path.basename(item['im_file']))
-        cv2.imwrite(path, canvas)
-        images.append(path)
-        records.append({'file': item['im_file'], 'output': path, 'detections': drawn})
-    json_path = os.path.join(out_dir, 'detections.json')
-    with open(json_path, 'w') as f:
-        json.dump({'draw_threshold': threshold, 'images': records}, f, indent=1)
-    return images, json_path
 
 
 def render_summary(result: DemoResult, wall_seconds: Optional[float] = None) -> str:
@@ -213,55 +174,9 @@ def render_summary(result: DemoResult, wall_seconds: Optional[float] = None) -> 
     lines += [f'    {p}' for p in result.detection_images]
     lines.append(f'    boxes as JSON: {result.detections_json}')
     s = result.seconds
-    lines.append(f'  time: train {format_seconds(s["train"])}, evaluate '
-                 f'{format_seconds(s["eval"])}, draw {format_seconds(s["draw"])}'
+    lines.append(f'  time: train {format_seconds(s["train"])} (of which evaluating '
+                 f'{format_seconds(s["eval"])}), draw {format_seconds(s["draw"])}'
                  + (f'; wall {format_seconds(wall_seconds)}' if wall_seconds is not None
                     else ''))
     lines.append('=' * 72)
     return '\n'.join(lines)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        description='Train a detector on the shipped BCCD data (fine-tune from the zoo '
-                    'weights when they can be fetched, else from scratch), evaluate it on the '
-                    'test split and draw example detections.')
-    p.add_argument('--output_dir', default='output/demo_bccd', help='run folder')
-    p.add_argument('--offline', action='store_true',
-                   help='do not try the network: train from scratch')
-    p.add_argument('-c', '--config', default=None,
-                   help='run this config instead of choosing between '
-                        f'{SCRATCH_CONFIG} and {FINETUNE_CONFIG}')
-    p.add_argument('-o', '--opt', nargs='+', action='append', default=None,
-                   help='config overrides key=value, as in tools/train.py')
-    p.add_argument('--num-images', '--num_images', dest='num_images', type=int, default=4,
-                   help='test images to draw detections on')
-    p.add_argument('--draw-threshold', '--draw_threshold', dest='threshold', type=float,
-                   default=0.3, help='score threshold of the drawn boxes')
-    p.add_argument('--threads', type=int, default=None,
-                   help='CPU threads for Paddle (default: $OMP_NUM_THREADS if set, else every '
-                        'core; Paddle alone would use one)')
-    p.add_argument('--timeout', type=float, default=5.0,
-                   help='seconds to wait for the weights server before going offline')
-    return p
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    start = time.perf_counter()
-    args = build_parser().parse_args(argv)
-    print(f'demo: {use_cpu_threads(args.threads)}')
-    from ppdet.core.overrides import flatten_override_args
-    if args.config:
-        choice = DemoChoice(args.config, True, f'-c {args.config} given: running it as is')
-        from ppdet.core.workspace import load_config
-        if load_config(args.config, validate=False).get('pretrain_weights'):
-            choice.from_scratch = False
-            choice.reason = f'-c {args.config} given: running it with its pretrain_weights'
-    else:
-        choice = choose_config(args.offline, args.timeout)
-    print(f'demo: {choice.reason}')
-    print(f'demo: config {choice.config}; run folder {args.output_dir}')
-    result = run_demo(choice, args.output_dir, flatten_override_args(args.opt),
-                      num_images=args.num_images, threshold=args.threshold)
-    print(render_summary(result, time.perf_counter() - start))
-    return 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import paddle
 
-__all__ = ['DistInfo', 'init_distributed', 'select_device']
+__all__ = ['DistInfo', 'init_distributed', 'select_device', 'gpu_unavailable_reason']
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,13 @@ def select_device(use_gpu: bool = True) -> str:
         return f'gpu:{card}'
     paddle.set_device('cpu')
     return 'cpu'
+
+
+def gpu_unavailable_reason() -> str:
+    """Why `select_device(True)` chose the CPU, in words for a log line."""
+    if not paddle.device.is_compiled_with_cuda():
+        return f'this PaddlePaddle {paddle.__version__} is a CPU build'
+    return 'no GPU is visible to PaddlePaddle'
 
 
 def init_distributed() -> DistInfo:

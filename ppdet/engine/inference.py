@@ -159,10 +159,12 @@ def write_predictions(predictions: Iterator[Prediction], images: ImageList,
                       class_names: Sequence[str], output_dir: str, threshold: float = 0.5,
                       save_results: bool = False, names_from: str = '',
                       clsid2catid: Optional[Dict[int, Any]] = None,
-                      log: Any = print) -> InferenceOutputs:
-    """Draw each image's detections (score >= threshold) into output_dir and write
-    `detections.json`; with `save_results` also `bbox.json` with every detection in COCO
-    results format (xywh, category ids of the dataset).
+                      log: Any = print, draw: bool = True,
+                      save_threshold: float = 0.0) -> InferenceOutputs:
+    """Draw each image's detections (score >= threshold) into output_dir (unless `draw` is
+    false) and write `detections.json`; with `save_results` also `bbox.json` with the
+    detections of score >= `save_threshold` in COCO results format (xywh, category ids of the
+    dataset).
 
     Mask models (predictions with `masks`) get their masks drawn, a `segmentation` (COCO RLE,
     counts as str) on each detection of `detections.json` and a top-level `mask_format`;
@@ -173,21 +175,16 @@ def write_predictions(predictions: Iterator[Prediction], images: ImageList,
     entries, coco, segm, drawn = [], [], [], []
     with_masks = False
     for pred in predictions:
-        original = cv2.cvtColor(decode_image(read_file(pred.file), pred.file), cv2.COLOR_RGB2BGR)
-        canvas, dets = draw_detections(original, pred.detections, class_names, threshold,
-                                       masks=pred.masks)
-        out_path = os.path.join(output_dir, _unique_name(os.path.basename(pred.file), used))
-        if not cv2.imwrite(out_path, canvas):
-            raise PPDetError(f'cannot write {out_path} (unsupported extension or no space)')
-        drawn.append(out_path)
-        entries.append({'file': pred.file, 'output': out_path, 'width': int(original.shape[1]),
-                        'height': int(original.shape[0]),
-                        'detections': [_detection_entry(d) for d in dets]})
-        log(f'{pred.file}: {len(dets)} detections >= {threshold} -> {out_path}')
+        entry, out_path = _one_image(pred, class_names, output_dir, threshold, used, draw)
+        entries.append(entry)
+        if out_path:
+            drawn.append(out_path)
+        log(f'{pred.file}: {len(entry["detections"])} detections >= {threshold}'
+            + (f' -> {out_path}' if out_path else ''))
         with_masks = with_masks or pred.masks is not None
         if save_results:
-            coco.extend(_coco_rows(pred, clsid2catid))
-            segm.extend(_segm_rows(pred, clsid2catid))
+            coco.extend(_coco_rows(pred, clsid2catid, save_threshold))
+            segm.extend(_segm_rows(pred, clsid2catid, save_threshold))
     counts = {'images': len(entries), 'non_image_files_skipped': len(images.non_images),
               'unreadable_images_skipped': len(images.unreadable)}
     doc = {'class_names': list(class_names), 'class_names_from': names_from,
@@ -217,18 +214,41 @@ def _detection_entry(d: Dict[str, Any]) -> Dict[str, Any]:
     return entry
 
 
-def _segm_rows(pred: Prediction, clsid2catid: Optional[Dict[int, Any]]) -> List[Dict[str, Any]]:
+def _segm_rows(pred: Prediction, clsid2catid: Optional[Dict[int, Any]],
+               save_threshold: float = 0.0) -> List[Dict[str, Any]]:
     if pred.masks is None:
         return []
     return [{'image_id': pred.index, 'file': pred.file,
              'category_id': (clsid2catid or {}).get(int(row[0]), int(row[0])),
              'segmentation': rle, 'score': round(float(row[1]), 5)}
-            for row, rle in zip(pred.detections.tolist(), encode_rle(pred.masks))]
+            for row, rle in zip(pred.detections.tolist(), encode_rle(pred.masks))
+            if row[1] >= save_threshold]
 
 
-def _coco_rows(pred: Prediction, clsid2catid: Optional[Dict[int, Any]]) -> List[Dict[str, Any]]:
+def _one_image(pred: Prediction, class_names: Sequence[str], output_dir: str,
+               threshold: float, used: Dict[str, int], draw: bool) -> Tuple[Dict[str, Any],
+                                                                             Optional[str]]:
+    """The detections.json entry of one image, and the drawn file (None when not drawing)."""
+    original = cv2.cvtColor(decode_image(read_file(pred.file), pred.file), cv2.COLOR_RGB2BGR)
+    canvas, dets = draw_detections(original, pred.detections, class_names, threshold,
+                                   masks=pred.masks)
+    out_path = None
+    if draw:
+        out_path = os.path.join(output_dir, _unique_name(os.path.basename(pred.file), used))
+        if not cv2.imwrite(out_path, canvas):
+            raise PPDetError(f'cannot write {out_path} (unsupported extension or no space)')
+    entry = {'file': pred.file, 'output': out_path, 'width': int(original.shape[1]),
+             'height': int(original.shape[0]),
+             'detections': [_detection_entry(d) for d in dets]}
+    return entry, out_path
+
+
+def _coco_rows(pred: Prediction, clsid2catid: Optional[Dict[int, Any]],
+               save_threshold: float = 0.0) -> List[Dict[str, Any]]:
     rows = []
     for cls, score, x1, y1, x2, y2 in pred.detections.tolist():
+        if score < save_threshold:
+            continue
         cat = (clsid2catid or {}).get(int(cls), int(cls))
         rows.append({'image_id': pred.index, 'file': pred.file, 'category_id': cat,
                      'bbox': [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)],

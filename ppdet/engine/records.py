@@ -4,6 +4,8 @@
     <output_dir>/load_report.txt   what the weight loader loaded, skipped and why (+ .json)
     <output_dir>/metrics.jsonl     one JSON object per logged step / evaluation
     <output_dir>/loss.png, map.png the curves, redrawn after each evaluation and at the end
+
+VisualDL logs, when asked for, are written by `ppdet.engine.visualdl.VisualDLLog`.
 """
 from __future__ import annotations
 
@@ -17,21 +19,14 @@ __all__ = ['RunRecord']
 
 
 class RunRecord:
-    def __init__(self, output_dir: str, enabled: bool = True,
-                 vdl_dir: Optional[str] = None) -> None:
+    """The files of one run folder; `enabled=False` writes nothing (dry runs, other ranks)."""
+
+    def __init__(self, output_dir: str, enabled: bool = True) -> None:
         self.dir = output_dir
         self.enabled = enabled
         if enabled:
             os.makedirs(output_dir, exist_ok=True)
         self.metrics_path = os.path.join(output_dir, 'metrics.jsonl')
-        self.vdl = None
-        if enabled and vdl_dir:
-            try:
-                from visualdl import LogWriter
-            except ImportError:
-                from ppdet.core.errors import PPDetError
-                raise PPDetError('--use_vdl needs VisualDL: pip install visualdl') from None
-            self.vdl = LogWriter(vdl_dir)
 
     def path(self, name: str) -> str:
         return os.path.join(self.dir, name)
@@ -50,11 +45,6 @@ class RunRecord:
             return
         with open(self.metrics_path, 'a', encoding='utf-8') as f:
             f.write(json.dumps(entry, default=_jsonable) + '\n')
-        if self.vdl is not None:
-            for key, value in entry.items():
-                if isinstance(value, (int, float)) and key not in ('iter', 'epoch'):
-                    self.vdl.add_scalar(f'{entry.get("type")}/{key}', value,
-                                        int(entry.get('iter', 0)))
 
     def read_log(self) -> List[Dict[str, Any]]:
         if not os.path.exists(self.metrics_path):

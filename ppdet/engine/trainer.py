@@ -1,18 +1,24 @@
-"""Training and evaluation loops of any registered architecture.
+"""Training of any registered architecture: set-up, then epochs, with callbacks around them.
 
-`Trainer(cfg)` builds the model, data, weights and optimizer from a config and runs; every
-policy it applies (weights loaded, frozen parameters, schedule) comes from the config and is
-printed and recorded in the run folder (see `records.py`).
+`Trainer(cfg, mode)` builds the model (its initial weights seeded by `seed:` without touching
+the process's random state) and the data of `mode`. For training, `train()` runs:
+
+    _prepare      weights (pretrained, or resumed with its checks), freezing, LR schedule,
+                  optimizer, EMA, the evaluator of `--eval`         (`dry_run()` stops here)
+    run_epoch     one epoch of steps (`loop.py`), per epoch
+    _end_epoch    at snapshot epochs and the last: callbacks save, then evaluate
+    callbacks     log line + metrics.jsonl, snapshots + best model, curves, VisualDL
+
+Every policy it applies comes from the config and is printed and recorded in the run folder
+(`records.py`). Evaluation is `evaluator.py`'s; prediction is `inference.py`'s.
 """
 from __future__ import annotations
 
-import math
+import contextlib
 import os
-import random
 import time
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence
 
-import numpy as np
 import paddle
 
 from ppdet.checkpoint import (LoadPolicy, apply_freeze, load_checkpoint_for_resume,
@@ -23,25 +29,17 @@ from ppdet.core.dump import resolved_yaml
 from ppdet.core.errors import PPDetError, WeightsError
 from ppdet.core.workspace import create
 from ppdet.data import check_num_classes
-from ppdet.engine.batch import to_model_inputs
-from ppdet.engine.builders import build_data, build_metric, build_model, class_names_of, main_value
+from ppdet.engine.builders import build_data, build_model, class_names_of
+from ppdet.engine.callbacks import Callback, CallbackList, CurvePlots, Snapshots, TrainLog
 from ppdet.engine.distributed import DistInfo
 from ppdet.engine.ema import ModelEMA
-from ppdet.engine.progress import Progress, format_seconds
+from ppdet.engine.evaluator import Evaluator
+from ppdet.engine.loop import TrainRun, TrainStep, run_epoch
+from ppdet.engine.progress import format_seconds
 from ppdet.engine.records import RunRecord
+from ppdet.engine.seed import seeded_paddle
 
-__all__ = ['Trainer', 'seed_everything']
-
-
-def _closing(batches: Any) -> Any:
-    """Iterate `batches` and close the generator however the loop ends, so reader workers
-    stop now rather than at interpreter exit."""
-    try:
-        yield from batches
-    finally:
-        close = getattr(batches, 'close', None)
-        if close is not None:
-            close()
+__all__ = ['Trainer']
 
 
 class _Setup(NamedTuple):
@@ -51,43 +49,38 @@ class _Setup(NamedTuple):
     optimizer: Any
     start_epoch: int
     step: int
-    eval_data: Optional[Tuple[Any, Any]]
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % (2 ** 32))
-    paddle.seed(seed)
+    evaluator: Optional[Evaluator]
 
 
 class Trainer:
-    """One run of one config: `train()`, `evaluate()`; the model is `trainer.model`."""
+    """One run of one config: `train()`, `dry_run()`; the model is `trainer.model`."""
 
     def __init__(self, cfg: Any, mode: str = 'train', *, output_dir: Optional[str] = None,
                  dist: Optional[DistInfo] = None, log: Callable[[str], None] = print,
                  amp: bool = False, vdl_dir: Optional[str] = None,
                  write_records: bool = True) -> None:
-        """`write_records=False`: nothing goes to the run folder (dry runs, inspection)."""
+        """`write_records=False`: nothing goes to the run folder (dry runs, inspection);
+        `vdl_dir`: also write VisualDL logs there (needs the visualdl package)."""
         self.cfg = cfg
         self.mode = mode
         self.dist = dist or DistInfo()
         self.log = log if self.dist.is_main else (lambda *_: None)
         self.seed = int(cfg.get('seed', 0))
-        seed_everything(self.seed)
         self.output_dir = output_dir or os.path.join(cfg.get('save_dir', 'output'), 'run')
-        self.record = RunRecord(self.output_dir, vdl_dir=vdl_dir,
+        self.record = RunRecord(self.output_dir,
                                 enabled=write_records and self.dist.is_main and mode == 'train')
         self.amp = amp
-        self.scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if amp else None
-        self.model = build_model(cfg)
+        self.vdl_dir = vdl_dir if self.dist.is_main else None
+        with seeded_paddle(self.seed):
+            self.model = build_model(cfg)
         self.dataset, self.reader = build_data(cfg, mode)
         self.class_names = class_names_of(self.dataset)
         if mode in ('train', 'eval') and 'num_classes' in cfg:
             check_num_classes(self.class_names, int(cfg['num_classes']),
                               f'{cfg.get("architecture")} vs {type(self.dataset).__name__}')
         self.load_report = None
-        self.last_metric: Any = None
         self.ema: Optional[ModelEMA] = None
+        self.evaluator: Optional[Evaluator] = None   # set by train(validate=True)
 
     # -- weights ------------------------------------------------------------------------
     def load_pretrained(self, source: Optional[str] = None, apply: bool = True):
@@ -136,39 +129,67 @@ class Trainer:
             self.record.write_text('freeze_report.txt', render_freeze_report(report) + '\n')
         return report
 
-    # -- training -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def final_weights(self) -> Iterator[Any]:
+        """The model with the weights a snapshot saves and an evaluation scores: the EMA
+        average when `use_ema`, else the trained weights; restored afterwards."""
+        backup = self.ema.apply_to(self.model) if self.ema is not None else None
+        try:
+            yield self.model
+        finally:
+            if backup is not None:
+                self.model.set_state_dict(backup)
+
+    # -- set-up ---------------------------------------------------------------------------
     def _prepare(self, resume: Optional[str], config_text: str, validate: bool,
                  apply: bool = True) -> _Setup:
         """Everything before the first step: weights (pretrained, or resumed with its checks),
-        freezing, schedule, optimizer, EMA, eval data. `train()` and `dry_run()` both run it,
-        so a dry run fails exactly where training would; with `apply=False` pretrained weights
-        are only planned and the random state is not restored."""
-        cfg = self.cfg
+        freezing, schedule, optimizer, EMA, the evaluator. `train()` and `dry_run()` both run
+        it, so a dry run fails exactly where training would; with `apply=False` pretrained
+        weights are only planned and the random state is not restored."""
+        if self.vdl_dir:
+            from ppdet.engine.visualdl import require_visualdl
+            require_visualdl()
         if not resume:
             self.load_pretrained(apply=apply)
         self.freeze()
-        steps_per_epoch = self.reader.num_batches(self.dataset, self.dist.world_size)
-        if steps_per_epoch == 0:
+        steps_per_epoch = self._steps_per_epoch()
+        lr = create('LearningRate', self.cfg).build(steps_per_epoch)
+        optimizer = create('OptimizerBuilder', self.cfg).build(lr,
+                                                               trainable_parameters(self.model))
+        if self.cfg.get('use_ema'):
+            self.ema = ModelEMA(self.model, float(self.cfg.get('ema_decay', 0.9998)))
+        start_epoch, step = (self._resume(resume, optimizer, lr, config_text, apply)
+                             if resume else (0, 0))
+        evaluator = self._evaluator() if validate else None
+        return _Setup(steps_per_epoch, lr, optimizer, start_epoch, step, evaluator)
+
+    def _steps_per_epoch(self) -> int:
+        steps = self.reader.num_batches(self.dataset, self.dist.world_size)
+        if steps == 0:
             raise PPDetError(f'{type(self.dataset).__name__} has {len(self.dataset)} images, '
                              f'fewer than one batch of {self.reader.batch_size} per process '
                              f'with drop_last; lower TrainReader.batch_size')
-        lr = create('LearningRate', cfg).build(steps_per_epoch)
-        optimizer = create('OptimizerBuilder', cfg).build(lr, trainable_parameters(self.model))
-        if cfg.get('use_ema'):
-            self.ema = ModelEMA(self.model, float(cfg.get('ema_decay', 0.9998)))
-        start_epoch, step = 0, 0
-        if resume:
-            state = load_checkpoint_for_resume(resume, self.model, optimizer, lr_scheduler=lr,
-                                               ema=self.ema, current_config_text=config_text,
-                                               class_names=self.class_names,
-                                               restore_random_state=apply)
-            start_epoch, step = state.epoch, state.step
-            self.log(f'{"resumed" if apply else "would resume"} from {state.prefix}: '
-                     f'epoch {start_epoch}, iteration {step}')
-            for line in state.config_diff:
-                self.log(f'  config changed since: {line}')
-        eval_data = build_data(cfg, 'eval') if validate else None
-        return _Setup(steps_per_epoch, lr, optimizer, start_epoch, step, eval_data)
+        return steps
+
+    def _resume(self, resume: str, optimizer: Any, lr: Any, config_text: str,
+                apply: bool) -> tuple:
+        state = load_checkpoint_for_resume(resume, self.model, optimizer, lr_scheduler=lr,
+                                           ema=self.ema, current_config_text=config_text,
+                                           class_names=self.class_names,
+                                           restore_random_state=apply)
+        self.log(f'{"resumed" if apply else "would resume"} from {state.prefix}: '
+                 f'epoch {state.epoch}, iteration {state.step}')
+        for line in state.config_diff:
+            self.log(f'  config changed since: {line}')
+        return state.epoch, state.step
+
+    def _evaluator(self) -> Evaluator:
+        """The `--eval` evaluator: EvalDataset through EvalReader, printed on rank 0."""
+        dataset, reader = build_data(self.cfg, 'eval')
+        return Evaluator(self.cfg, dataset, reader, seed=self.seed,
+                         worker_num=int(self.cfg.get('worker_num', 0)), log=self.log,
+                         show_progress=self.dist.is_main)
 
     def dry_run(self, resume: Optional[str] = None, validate: bool = False) -> str:
         """Run `_prepare` as `train()` would — same checks, same refusals — planning instead of
@@ -184,140 +205,95 @@ class Trainer:
                 f'{len(self.dataset)} training images, {setup.steps_per_epoch} iterations per '
                 f'epoch, {self.cfg.get("epoch", 1)} epochs{at}; nothing was trained or written')
 
-    def train(self, validate: bool = False, resume: Optional[str] = None) -> Dict[str, Any]:
-        cfg = self.cfg
-        config_text = resolved_yaml(cfg)
-        steps_per_epoch, lr, optimizer, start_epoch, step, eval_data = self._prepare(
-            resume, config_text, validate)
+    # -- training -----------------------------------------------------------------------
+    def train(self, validate: bool = False, resume: Optional[str] = None,
+              callbacks: Sequence[Callback] = ()) -> Dict[str, Any]:
+        """Train as the config says; `validate`: evaluate at each snapshot (`--eval`);
+        `callbacks` run after the built-in ones. Returns a summary of the run."""
+        config_text = resolved_yaml(self.cfg)
+        setup = self._prepare(resume, config_text, validate)
+        self.evaluator = setup.evaluator
         self.record.write_text('config.yml', config_text)
-        model = self.model
-        if self.dist.world_size > 1:
-            model = paddle.DataParallel(self.model)
-        epochs = int(cfg.get('epoch', 1))
-        max_iters = cfg.get('max_iters')
-        total = epochs * steps_per_epoch if not max_iters else min(max_iters,
-                                                                     epochs * steps_per_epoch)
-        progress = Progress(total, 'train', every=int(cfg.get('log_iter', 20)),
-                            enabled=self.dist.is_main)
-        progress.done = step
-        best = -math.inf
-        summary: Dict[str, Any] = {'output_dir': self.output_dir}
-        t0 = time.perf_counter()
-        for epoch in range(start_epoch, epochs):
-            model.train()
-            batches = self.reader.batches(self.dataset, worker_num=int(cfg.get('worker_num', 0)),
-                                          seed=self.seed, epoch=epoch, rank=self.dist.rank,
-                                          world_size=self.dist.world_size)
-            for batch in _closing(batches):
-                losses = self._step(model, optimizer, lr, batch, epoch)
-                step += 1
-                stats = {k: float(v) for k, v in losses.items()}
-                stats['lr'] = float(optimizer.get_lr())
-                if step % int(cfg.get('log_iter', 20)) == 0 or step == total:
-                    self.record.log({'type': 'train', 'epoch': epoch + 1, 'iter': step,
-                                     'time': round(time.perf_counter() - t0, 3), **stats})
-                progress.update(1, {'epoch': epoch + 1, **{k: stats[k] for k in stats
-                                                           if k in ('loss', 'lr')}})
-                if not all(map(math.isfinite, stats.values())):
-                    raise PPDetError(f'the loss became {stats["loss"]} at iteration {step} '
-                                     f'(epoch {epoch + 1}); lower LearningRate.base_lr or add '
-                                     f'LinearWarmup')
-                if max_iters and step >= max_iters:
-                    break
-            last = epoch + 1 == epochs or bool(max_iters and step >= max_iters)
-            if (epoch + 1) % int(cfg.get('snapshot_epoch', 1)) == 0 or last:
-                self._save(f'epoch_{epoch + 1}' if not last else 'model_final', optimizer, lr,
-                           epoch + 1, step, config_text, final=last)
-                if eval_data is not None:
-                    result = self._eval_with_ema(*eval_data)
-                    value = main_value(result)
-                    summary['map'] = value
-                    self.record.log({'type': 'eval', 'epoch': epoch + 1, 'iter': step,
-                                     'map': value, 'metric_name': str(cfg.get('metric')),
-                                     'result': result})
-                    if value > best and cfg.get('save_best_model', True):
-                        best = value
-                        self._save('best_model', optimizer, lr, epoch + 1, step, config_text,
-                                   final=True, latest=False)
-                    self.record.plot()
+        run = self._new_run(setup, config_text)
+        hooks = CallbackList(self._callbacks() + list(callbacks))
+        step = self._train_step(setup)
+        hooks.on_train_begin(run)
+        for epoch in range(setup.start_epoch, run.epochs):
+            run.epoch = epoch
+            stopped = run_epoch(run, step, self._batches(epoch), hooks)
+            last = epoch + 1 == run.epochs or stopped
+            self._end_epoch(run, hooks, setup.evaluator, last)
             if last:
                 break
-        summary.update(epochs=epochs, iterations=step,
-                       seconds=round(time.perf_counter() - t0, 1))
-        self.record.plot()
-        self.log(f'training done: {step} iterations in '
-                 f'{format_seconds(summary["seconds"])}; outputs in {self.output_dir}')
+        hooks.on_train_end(run)
+        return self._summary(run)
+
+    def _new_run(self, setup: _Setup, config_text: str) -> TrainRun:
+        epochs = int(self.cfg.get('epoch', 1))
+        max_iters = self.cfg.get('max_iters')
+        total = epochs * setup.steps_per_epoch
+        return TrainRun(self.output_dir, config_text, epochs, setup.steps_per_epoch,
+                        min(int(max_iters), total) if max_iters else total, setup.step,
+                        setup.optimizer, setup.lr, log_iter=int(self.cfg.get('log_iter', 20)),
+                        max_iters=max_iters, epoch=setup.start_epoch, step=setup.step)
+
+    def _callbacks(self) -> List[Callback]:
+        metric = str(self.cfg.get('metric'))
+        items: List[Callback] = [TrainLog(self.record, self.log, metric),
+                                 Snapshots(self.save_checkpoint,
+                                           bool(self.cfg.get('save_best_model', True)))]
+        if self.vdl_dir:
+            from ppdet.engine.visualdl import VisualDLLog
+            items.append(VisualDLLog(self.vdl_dir, metric))
+        return items + [CurvePlots(self.record)]
+
+    def _train_step(self, setup: _Setup) -> TrainStep:
+        model = paddle.DataParallel(self.model) if self.dist.world_size > 1 else self.model
+        model.train()
+        scaler = paddle.amp.GradScaler(init_loss_scaling=1024) if self.amp else None
+        return TrainStep(model, setup.optimizer, setup.lr, scaler, self.ema, self.model)
+
+    def _batches(self, epoch: int) -> Any:
+        return self.reader.batches(self.dataset, worker_num=int(self.cfg.get('worker_num', 0)),
+                                   seed=self.seed, epoch=epoch, rank=self.dist.rank,
+                                   world_size=self.dist.world_size)
+
+    def _end_epoch(self, run: TrainRun, hooks: Callback, evaluator: Optional[Evaluator],
+                   last: bool) -> None:
+        """At a snapshot epoch (every `snapshot_epoch`) and at the last: save, then evaluate
+        the saved weights when validating."""
+        if (run.epoch + 1) % int(self.cfg.get('snapshot_epoch', 1)) != 0 and not last:
+            return
+        hooks.on_snapshot(run, last)
+        if evaluator is None:
+            return
+        with self.final_weights() as model:
+            evaluation = evaluator.run(model)
+        run.last_evaluation = evaluation
+        run.eval_seconds += evaluation.seconds
+        hooks.on_evaluation(run, evaluation)
+
+    def _summary(self, run: TrainRun) -> Dict[str, Any]:
+        seconds = round(time.perf_counter() - run.started, 1)
+        summary: Dict[str, Any] = {'output_dir': self.output_dir, 'epochs': run.epochs,
+                                   'iterations': run.step, 'seconds': seconds,
+                                   'eval_seconds': round(run.eval_seconds, 1)}
+        if run.last_evaluation is not None:
+            summary['map'] = run.last_evaluation.value
+            summary['evaluation'] = run.last_evaluation
+        self.log(f'training done: {run.step} iterations in {format_seconds(seconds)}; '
+                 f'outputs in {self.output_dir}')
         return summary
 
-    def _step(self, model: Any, optimizer: Any, lr: Any, batch: Dict[str, Any],
-              epoch: int) -> Dict[str, Any]:
-        inputs = to_model_inputs(batch)
-        inputs['epoch_id'] = epoch
-        if self.scaler is not None:
-            with paddle.amp.auto_cast():
-                losses = model(inputs)
-            scaled = self.scaler.scale(losses['loss'])
-            scaled.backward()
-            self.scaler.minimize(optimizer, scaled)
-        else:
-            losses = model(inputs)
-            losses['loss'].backward()
-            optimizer.step()
-        optimizer.clear_grad()
-        lr.step()
-        if self.ema is not None:
-            self.ema.update(self.model)
-        return {k: v.detach() if hasattr(v, 'detach') else v for k, v in losses.items()}
-
-    def _save(self, name: str, optimizer: Any, lr: Any, epoch: int, step: int,
-              config_text: str, final: bool = False, latest: bool = True) -> None:
+    def save_checkpoint(self, name: str, run: TrainRun, final: bool = False,
+                        latest: bool = True) -> None:
+        """`<output_dir>/<name>.*` on rank 0; final snapshots hold the EMA weights."""
         if not self.dist.is_main:
             return
-        backup = self.ema.apply_to(self.model) if (final and self.ema is not None) else None
-        try:
-            save_checkpoint(os.path.join(self.output_dir, name), self.model, optimizer,
-                            epoch=epoch, step=step, lr_scheduler=lr, ema=self.ema,
-                            architecture=self.cfg.get('architecture'),
-                            class_names=self.class_names, config_text=config_text,
+        with (self.final_weights() if final else contextlib.nullcontext(self.model)) as model:
+            save_checkpoint(os.path.join(self.output_dir, name), model, run.optimizer,
+                            epoch=run.epoch + 1, step=run.step, lr_scheduler=run.lr,
+                            ema=self.ema, architecture=self.cfg.get('architecture'),
+                            class_names=self.class_names, config_text=run.config_text,
                             update_latest=latest)
-        finally:
-            if backup is not None:
-                self.model.set_state_dict(backup)
 
-    # -- evaluation ---------------------------------------------------------------------
-    def _eval_with_ema(self, dataset: Any, reader: Any) -> Dict[str, Any]:
-        backup = self.ema.apply_to(self.model) if self.ema is not None else None
-        try:
-            return self.evaluate(dataset, reader)
-        finally:
-            if backup is not None:
-                self.model.set_state_dict(backup)
-
-    @paddle.no_grad()
-    def evaluate(self, dataset: Any = None, reader: Any = None) -> Dict[str, Any]:
-        """Run the metric of `metric:` over a dataset; print the per-class table."""
-        dataset = dataset if dataset is not None else self.dataset
-        reader = reader if reader is not None else self.reader
-        metric = build_metric(self.cfg, dataset)
-        if metric is None:
-            raise PPDetError('the config has no metric: set metric: VOC or metric: COCO')
-        was_training = self.model.training
-        self.model.eval()
-        progress = Progress(reader.num_batches(dataset), 'eval', every=20,
-                            enabled=self.dist.is_main)
-        t0 = time.perf_counter()
-        for batch in _closing(reader.batches(dataset, seed=self.seed,
-                                             worker_num=int(self.cfg.get('worker_num', 0)))):
-            outputs = self.model(to_model_inputs(batch))
-            metric.update(batch, {k: v.numpy() for k, v in outputs.items()
-                                  if k in ('bbox', 'bbox_num', 'mask')})
-            progress.update(1)
-        metric.accumulate()
-        self.last_metric = metric  # per-class values for tools/eval.py's JSON
-        result = metric.result()
-        self.log(metric.per_class_table())
-        self.log(f'{self.cfg.get("metric")} {main_value(result) * 100:.2f}% on '
-                 f'{len(dataset)} images in {time.perf_counter() - t0:.1f}s')
-        if was_training:
-            self.model.train()
-        return result

@@ -3,7 +3,7 @@ another class order is refused (dry or not), and the remedies it names work."""
 import pytest
 
 from ppdet.core.cli import run_tool
-from ppdet.engine.cli_train import main as train_main
+from ppdet.cli.train import main as train_main
 from tests.checkpoint._models import (BCCD_NAMES, ROOT, TINY_RUN, YOLO_BCCD,
                                       save_tiny_yolo_checkpoint)
 

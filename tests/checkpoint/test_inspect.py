@@ -8,8 +8,8 @@ import pytest
 from ppdet.checkpoint.config_bridge import load_policy_from, pretrain_kwargs_from_config
 from ppdet.core.cli import run_tool
 from ppdet.core.errors import WeightsError
-from ppdet.engine.cli_inspect import main as inspect_main
-from ppdet.engine.cli_train import main as train_main
+from ppdet.cli.inspect_weights import main as inspect_main
+from ppdet.cli.train import main as train_main
 from tests.checkpoint._models import (BCCD_NAMES, ROOT, TINY_RUN, YOLO_BCCD, build_from_config,
                                       save_tiny_yolo_checkpoint)
 

@@ -12,8 +12,9 @@ from ppdet.core.errors import WeightsError
 from ppdet.engine.demo import FINETUNE_CONFIG, SCRATCH_CONFIG, choose_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The shipped from-scratch config, cut to two iterations on a few images at 128 px.
-TINY = ['epoch=1', 'max_iters=2', 'worker_num=0', 'log_iter=1',
+# The shipped from-scratch config, cut to 2 epochs of 2 iterations on a few images at 128 px,
+# evaluated after each epoch (the shipped config evaluates every 12 of its 48 epochs).
+TINY = ['epoch=2', 'snapshot_epoch=1', 'worker_num=0', 'log_iter=1',
         'TrainDataset.sample_num=4', 'TrainReader.batch_size=2', 'MobileNet.scale=0.25',
         'TrainReader.sample_transforms.3.Resize.target_size=[128, 128]',
         'EvalDataset.sample_num=3', 'EvalReader.sample_transforms.1.Resize.target_size=[128, 128]',
@@ -57,7 +58,22 @@ def test_demo_writes_model_records_and_detections(demo_run):
     assert str(out) in stdout
     evals = [json.loads(line) for line in (out / 'metrics.jsonl').read_text().splitlines()
              if '"eval"' in line]
-    assert evals and evals[-1]['split'] == 'test.txt'
+    assert [e['split'] for e in evals] == ['test.txt', 'test.txt']
+    assert [e['iter'] for e in evals] == [2, 4]
+    assert (out / 'map.png').is_file() and (out / 'loss.png').is_file()
+    printed = float(re.search(r'VOC mAP on \S+: ([0-9.]+)%', stdout).group(1))
+    assert abs(printed - 100 * evals[-1]['map']) < 0.05       # the summary is the last one
+
+
+def test_demo_forecasts_its_duration_from_its_first_iterations(demo_run):
+    _, stdout = demo_run
+    assert re.search(r'^demo: this machine: training takes about \d+:\d\d:\d\d \(4 '
+                     r'iterations at [0-9.]+ s each, timed over iterations 3-4\)$', stdout,
+                     re.M), stdout[-3000:]
+    assert re.search(r'^demo: one evaluation of 3 images takes \d+ s on this machine',
+                     stdout, re.M)
+    first_lines = stdout.splitlines()[:3]
+    assert first_lines[0].startswith('demo: CPU threads: ')
 
 
 def test_offline_rule(tmp_path):

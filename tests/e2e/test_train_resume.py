@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ppdet.checkpoint import safe_load
-from ppdet.engine.cli_train import main as train_main
+from ppdet.cli.train import main as train_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'yolov3', 'yolov3_mobilenet_v1_bccd.yml')
@@ -47,6 +47,10 @@ def test_run_folder_holds_the_records(runs):
     evals = [e for e in entries if e['type'] == 'eval']
     assert [e['iter'] for e in train] == [1, 2, 3, 4]
     assert all(np.isfinite(e['loss']) for e in train)
+    for key in ('loss_xy', 'loss_wh', 'loss_obj', 'loss_cls', 'lr', 'batch_cost', 'data_cost',
+                'ips'):
+        assert all(np.isfinite(e[key]) for e in train), key
+    assert all(e['batch_cost'] > 0 and e['ips'] > 0 for e in train)
     assert len(evals) == 2 and all(0.0 <= e['map'] <= 1.0 for e in evals)
 
 

@@ -51,7 +51,7 @@ def main(out: str, how: str, dtype: str) -> None:
     from ppdet.core.workspace import load_config, merge_config
     from ppdet.engine.builders import build_data, build_model
     from ppdet.engine.distributed import init_distributed, select_device
-    from ppdet.engine.trainer import seed_everything
+    from ppdet.engine.seed import seed_everything
     select_device(False)
     paddle.set_default_dtype(dtype)
     cfg = merge_config(load_config(CONFIG), OPTIONS)

@@ -31,7 +31,7 @@ def test_infer_dir_draws_and_writes_detections(trained, tmp_path, image_dir):
     out = tmp_path / 'out'
     proc = run_tool('infer', ['-c', CONFIGS['ssd']] + opts(f'weights={run / "model_final"}')
                     + ['--infer_dir', str(image_dir), '--output_dir', str(out),
-                       '--draw_threshold', '0', '--save_results'])
+                       '--draw_threshold', '0', '--save_results', '--save_threshold', '0'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'skipped 1 non-image files' in proc.stdout
     assert 'skipped unreadable image' in proc.stdout and 'broken.jpg' in proc.stdout
@@ -56,7 +56,7 @@ def test_infer_dir_draws_and_writes_detections(trained, tmp_path, image_dir):
 
 def test_infer_names_from_checkpoint_when_config_has_none(trained, tmp_path, at_root):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     run = trained('yolov3')
     out = tmp_path / 'out'
     code = run_in_process(main, ['-c', CONFIGS['yolov3']]
@@ -72,7 +72,7 @@ def test_infer_names_from_checkpoint_when_config_has_none(trained, tmp_path, at_
 
 def test_infer_without_any_class_names_is_an_error(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     run = trained('ssd')
     shutil.copy(run / 'model_final.pdparams', tmp_path / 'bare.pdparams')  # no metadata
     code = run_in_process(main, ['-c', CONFIGS['ssd']]
@@ -87,7 +87,7 @@ def test_infer_without_any_class_names_is_an_error(trained, tmp_path, at_root, c
 
 def test_infer_names_that_disagree_are_an_error(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     run = trained('ssd')
     labels = tmp_path / 'labels.txt'
     labels.write_text('person\ncar\ndog\n')
@@ -104,8 +104,100 @@ def test_infer_names_that_disagree_are_an_error(trained, tmp_path, at_root, caps
 
 def test_infer_needs_an_image(trained, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_infer import main
+    from ppdet.cli.infer import main
     code = run_in_process(main, ['-c', CONFIGS['ssd']]
                           + opts(f'weights={trained("ssd") / "model_final"}'))
     assert code == 2
     assert '--infer_img' in capsys.readouterr().err
+
+
+def test_visualize_false_writes_json_only(trained, tmp_path, at_root):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    out = tmp_path / 'out'
+    code = run_in_process(main, ['-c', CONFIGS['ssd']]
+                          + opts(f'weights={trained("ssd") / "model_final"}')
+                          + ['--infer_img', str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                             '--output_dir', str(out), '--visualize=False',
+                             '--save_results=True', '--draw_threshold', '0.1',
+                             '--save_threshold', '0.2'])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ['bbox.json', 'detections.json']
+    doc = json.loads((out / 'detections.json').read_text())
+    assert doc['images'][0]['output'] is None
+    assert all(r['score'] >= 0.2 for r in json.loads((out / 'bbox.json').read_text()))
+
+
+ZOO_COCO = 'configs/yolov3/yolov3_mobilenet_v1_270e_coco.yml'   # TestDataset: dataset/coco/...
+SMALL_TEST = ['use_gpu=false', 'TestReader.sample_transforms.1.Resize.target_size=[160, 160]']
+
+
+@pytest.fixture(scope='module')
+def zoo_like_weights(tmp_path_factory):
+    """Weights of the COCO config saved as the zoo ships them: a bare state dict, no metadata."""
+    import os
+    import paddle
+    from ppdet.core.workspace import load_config, merge_config
+    from ppdet.engine.builders import build_model
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        cfg = merge_config(load_config(ZOO_COCO, validate=False), ['pretrain_weights='])
+        path = tmp_path_factory.mktemp('zoo') / 'yolov3_mobilenet_v1_270e_coco.pdparams'
+        paddle.save(build_model(cfg).state_dict(), str(path))
+    finally:
+        os.chdir(cwd)
+    return path
+
+
+def test_zoo_config_without_annotations_uses_shipped_coco_names(zoo_like_weights, tmp_path,
+                                                                at_root, capsys):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    assert not (ROOT / 'dataset/coco/annotations/instances_val2017.json').exists()
+    out = tmp_path / 'out'
+    code = run_in_process(main, ['-c', ZOO_COCO, '-o', f'weights={zoo_like_weights}', *SMALL_TEST,
+                                 '--infer_img', str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                                 '--output_dir', str(out)])
+    assert code == 0, capsys.readouterr().err
+    lines = capsys.readouterr().out.splitlines()
+    said = [line for line in lines if line.startswith('class names: the 80 COCO names shipped')]
+    assert len(said) == 1
+    assert 'dataset/coco/annotations/instances_val2017.json does not exist' in said[0]
+    assert 'metric: COCO with num_classes: 80' in said[0]
+    assert '-o TestDataset.dataset_dir=. TestDataset.anno_path=' in said[0]
+    doc = json.loads((out / 'detections.json').read_text())
+    assert len(doc['class_names']) == 80 and doc['class_names'][:3] == ['person', 'bicycle', 'car']
+    assert 'coco80.txt' in doc['class_names_from']
+
+
+def test_the_remedy_a_label_list_is_used(zoo_like_weights, tmp_path, at_root, capsys):
+    """The names the message says how to give are the ones used (the zoo weights are COCO's,
+    so the loader accepts only COCO's names in COCO's order: a user's own copy here)."""
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    from ppdet.engine.default_class_names import shipped_class_list
+    labels = tmp_path / 'my_labels.txt'
+    labels.write_text(open(shipped_class_list('COCO', 80)).read())
+    out = tmp_path / 'out'
+    code = run_in_process(main, ['-c', ZOO_COCO, '-o', f'weights={zoo_like_weights}', *SMALL_TEST,
+                                 'TestDataset.dataset_dir=.', f'TestDataset.anno_path={labels}',
+                                 '--infer_img', str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                                 '--output_dir', str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert 'shipped' not in capsys.readouterr().out
+    doc = json.loads((out / 'detections.json').read_text())
+    assert 'my_labels.txt' in doc['class_names_from'] and doc['class_names'][0] == 'person'
+
+
+def test_other_class_counts_are_never_guessed(zoo_like_weights, tmp_path, at_root, capsys):
+    from ppdet.core.cli import run_tool as run_in_process
+    from ppdet.cli.infer import main
+    code = run_in_process(main, ['-c', ZOO_COCO, '-o', f'weights={zoo_like_weights}', *SMALL_TEST,
+                                 'metric=VOC', '--infer_img',
+                                 str(ROOT / 'dataset/bccd/JPEGImages' / IMAGES[0]),
+                                 '--output_dir', str(tmp_path / 'out')])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert 'shipped' not in captured.out
+    assert 'instances_val2017.json' in captured.err

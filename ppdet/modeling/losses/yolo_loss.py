@@ -46,9 +46,11 @@ _GRIDS: Dict[tuple, paddle.Tensor] = {}
 
 
 def _grid(h: int, w: int, dtype) -> paddle.Tensor:
-    """[h, w, 2] cell coordinates (x, y); constant per size, so built once per (h, w, dtype)
-    in dynamic mode instead of meshgrid + stack + cast on every level of every step."""
-    key = (h, w, str(dtype))
+    """[h, w, 2] cell coordinates (x, y); constant per size, so built once per (h, w, dtype,
+    device) in dynamic mode instead of meshgrid + stack + cast on every level of every step.
+    The device is part of the key: a grid made on the CPU must not feed a model moved to a
+    GPU by a later `paddle.set_device` in the same process."""
+    key = (h, w, str(dtype), paddle.get_device())
     grid = _GRIDS.get(key) if paddle.in_dynamic_mode() else None
     if grid is None:
         yv, xv = paddle.meshgrid([paddle.arange(h), paddle.arange(w)])

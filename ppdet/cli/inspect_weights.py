@@ -7,18 +7,18 @@ load is planned and refused where training would refuse it, and nothing is writt
 """
 from __future__ import annotations
 
-import argparse
 from typing import List, Optional
 
+from ppdet.cli.parser import ToolParser
 from ppdet.core.cli import add_config_args
 from ppdet.core.errors import WeightsError
-from ppdet.engine.cli_common import prepare_run
 
 __all__ = ['main', 'build_parser']
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> ToolParser:
+    parser = ToolParser(
+        prog='tools/inspect_weights.py',
         description="Print the weight-load plan of a config (the dataset's classes included) "
                     'exactly as training would make it; nothing is trained or written.')
     add_config_args(parser)
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    from ppdet.cli.common import prepare_run, start
+    start()
     cfg, _ = prepare_run(args)
     if args.weights:
         cfg['pretrain_weights'] = args.weights
