@@ -1,10 +1,15 @@
-"""Command-line flags of `tools/x2coco.py` (PaddleDetection's names, plus ours) -> options.
+"""`tools/x2coco.py`: convert VOC, labelme or Cityscapes annotations to COCO JSON, with a
+validation report (PaddleDetection's flag names, plus ours; see docs/X2COCO.md).
 
-Kept in the library so the flags are importable and tested; the tool only parses and prints.
+Exit status: 0 converted cleanly, 1 converted with errors (or warnings under --strict),
+2 could not run (bad flags or paths).
 """
 from __future__ import annotations
 
 import argparse
+from typing import List, Optional
+
+from ppdet.cli.parser import ToolParser
 
 from ppdet.convert.options import DATASET_TYPES, ConvertOptions
 from ppdet.convert.placement import PLACEMENTS
@@ -55,3 +60,18 @@ def options_from_args(args: argparse.Namespace) -> ConvertOptions:
         voc_out_name=list(args.voc_out_name), seed=args.seed, label_list=args.label_list,
         strict=args.strict, workers=args.workers, copy_images=not args.no_copy_images,
         place_images=args.place_images)
+
+
+def build_parser() -> ToolParser:
+    parser = ToolParser(prog='tools/x2coco.py', description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    from ppdet.convert import convert
+    args = build_parser().parse_args(argv)
+    report = convert(options_from_args(args))
+    print(report.render())
+    return report.exit_code
