@@ -70,7 +70,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     dynamic = ExportableDetector(trainer.model)
     dynamic.eval()
     diff = compare_outputs(run_exported(dynamic, *inputs),
-                           run_exported(load_exported(directory), *inputs))
+                           run_exported(load_exported(directory), *inputs, result.feeds))
     shape = ', '.join(str(d) for d in result.image_shape)
     print(f'exported {cfg.get("architecture")} (input [N, {shape}], classes from '
           f'{names_from}) to {directory}:')
