@@ -176,6 +176,7 @@ class ExportResult:
     infer_cfg: str
     image_shape: Tuple[int, int, int]
     feeds: List[str]
+    batch_size: Optional[int] = None  # images per call when the program fixes it
 
 
 def export_batch_size(model: nn.Layer) -> Optional[int]:
@@ -242,7 +243,7 @@ def export_model(model: nn.Layer, cfg: Mapping[str, Any], reader: Any,
         yaml.safe_dump(info, f, sort_keys=False, allow_unicode=True)
     files = sorted(os.path.join(directory, f) for f in os.listdir(directory)
                    if f.startswith(MODEL_NAME + '.') or f == INFER_CFG)
-    return ExportResult(directory, files, cfg_path, shape, feeds)
+    return ExportResult(directory, files, cfg_path, shape, feeds, export_batch_size(model))
 
 
 def load_exported(directory: str) -> Any:

@@ -36,8 +36,9 @@ def with_placeholder_rows(bboxes: paddle.Tensor, bbox_num: paddle.Tensor
     counts = bbox_num.reshape([-1]).cast('int64')
     kept = paddle.maximum(counts, paddle.ones_like(counts))
     placeholder_index = paddle.shape(bboxes)[0:1].cast('int64')
-    rows = paddle.concat([bboxes.reshape([-1, 6]),
-                          paddle.to_tensor([PLACEHOLDER_ROW], dtype=bboxes.dtype)])
+    # no op touches `bboxes` itself but concat: Paddle Inference's oneDNN kernels raise on
+    # zero-size tensors (reshape, elementwise), and an image may have no detections
+    rows = paddle.concat([bboxes, paddle.to_tensor([PLACEHOLDER_ROW], dtype=bboxes.dtype)])
     image = paddle.repeat_interleave(paddle.arange(paddle.shape(counts)[0], dtype='int64'),
                                      kept)
     first_in = paddle.cumsum(counts) - counts   # each image's first row in `bboxes`

@@ -50,7 +50,8 @@ def best_rows(values: paddle.Tensor, limit: int) -> Optional[paddle.Tensor]:
             return paddle.topk(values, limit)[1]
         return None
     count = paddle.shape(values)[0:1]
-    k = paddle.minimum(count, paddle.full([1], limit, dtype=count.dtype))
+    # where, not minimum: ONNX (opset 11) has no integer Min, for --onnx exports
+    k = paddle.where(count > limit, paddle.full([1], limit, dtype=count.dtype), count)
     top = paddle.topk(values, k)[1]
     in_order = paddle.arange(k[0], dtype=top.dtype)
     cut = (paddle.zeros_like(top) + count.cast(top.dtype)) > limit
