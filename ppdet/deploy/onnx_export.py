@@ -26,10 +26,11 @@ import paddle.nn as nn
 from ppdet.deploy.errors import DeployError, import_optional
 from ppdet.deploy.infer_config import ONNX_FILE
 from ppdet.deploy.onnx_check import check_onnx_outputs
+from ppdet.deploy.onnx_support import onnx_refusal
 from ppdet.engine.export import input_specs, save_program
 
 __all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section',
-           'convert_in_child', 'add_onnx_section']
+           'convert_in_child', 'add_onnx_section', 'nms_owner', 'nms_settings_of']
 
 ONNX_OPSET = 11
 
@@ -145,6 +146,15 @@ def _constant_priors(wrapped: NmsFreeDetector, inputs: List[np.ndarray],
             setattr(owner, name, gen)
 
 
+def nms_settings_of(model: nn.Layer) -> Dict[str, Any]:
+    """The NMS `model` finishes with, as infer_cfg.yml's `onnx.nms` (the background label
+    that `BBoxPostProcess` passes, `num_classes`, or the NMS's own)."""
+    owner = nms_owner(model)
+    passed = getattr(owner, 'num_classes', None) if type(owner).__name__ == 'BBoxPostProcess' \
+        else None
+    return _nms_settings(model, passed)
+
+
 def _nms_settings(model: nn.Layer, background_label: Optional[int]) -> Dict[str, Any]:
     nms = nms_owner(model).nms
     names = ('score_threshold', 'nms_top_k', 'keep_top_k', 'nms_threshold', 'normalized',
@@ -193,6 +203,9 @@ def export_onnx(model: nn.Layer, directory: str, image_shape: Tuple[int, int, in
     """Write `<directory>/model.onnx`; return its infer_cfg `onnx:` section and the largest
     difference of its (boxes, scores) from the model's on `check_inputs`."""
     import_optional('paddle2onnx')
+    refusal = onnx_refusal(model)
+    if refusal:
+        raise DeployError(refusal)
     model.eval()
     wrapped = NmsFreeDetector(model)
     wrapped.eval()
