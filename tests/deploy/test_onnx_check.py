@@ -46,3 +46,16 @@ def test_a_candidate_moved_beyond_the_window_or_changed_fails():
         check_onnx_outputs(expected, [expected[0], scores], 'm.onnx')
     with pytest.raises(DeployError, match=r'boxes has shape \[1, 39, 4\]'):
         check_onnx_outputs(expected, [expected[0][:, :39], expected[1]], 'm.onnx')
+
+
+def test_another_candidate_of_the_same_key_at_a_top_k_cut_passes():
+    """A tie at the cut: ONNX Runtime keeps a different candidate whose best score equals the
+    model's one; a different candidate with a different best score fails."""
+    expected = _outputs()
+    got = [expected[0].copy(), expected[1].copy()]
+    got[0][0, 39] += 37.0                             # another box ...
+    got[1][0, :, 39] = got[1][0, ::-1, 39]            # ... with the same best score
+    check_onnx_outputs(expected, got, 'm.onnx')
+    got[1][0, :, 39] = expected[1][0, :, 39] * 0.9
+    with pytest.raises(DeployError, match='1 of its 40'):
+        check_onnx_outputs(expected, got, 'm.onnx')
