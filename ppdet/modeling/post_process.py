@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
-import numpy as np
 import paddle
 
 from ppdet.core.workspace import register
