@@ -91,8 +91,13 @@ def _measure(cfg: Any, size: int, runs: int, onnx: bool, log: Callable[[str], An
         if refusal:
             out['ONNX Runtime on CPU (+ NMS in numpy)'] = {'skipped': refusal.split(': ', 1)[1]}
         elif onnx:
+            from ppdet.deploy.errors import DeployError
             from ppdet.deploy.onnx_export import export_onnx
-            section, _ = export_onnx(model, tmp, (3, size, size), inputs)
+            try:
+                section, _ = export_onnx(model, tmp, (3, size, size), inputs)
+            except DeployError as e:  # e.g. the check refuses the file: report, do not time
+                out['ONNX Runtime on CPU (+ NMS in numpy)'] = {'skipped': str(e)}
+                return out
             backend = OnnxRuntimeBackend(os.path.join(tmp, 'model.onnx'),
                                          NmsParams.from_mapping(section['nms'], 'benchmark'),
                                          RuntimeOptions('CPU', threads), log)

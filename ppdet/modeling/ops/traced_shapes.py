@@ -24,8 +24,9 @@ def tracing() -> bool:
 
 
 def map_size(feat: paddle.Tensor) -> Tuple[Size, Size]:
-    """(height, width) of an NCHW map: ints in eager mode, int32 scalars while tracing."""
-    if not tracing():
+    """(height, width) of an NCHW map: ints in eager mode and while tracing a fixed input
+    size, int32 scalars while tracing an open one (-1)."""
+    if not tracing() or (int(feat.shape[-2]) > 0 and int(feat.shape[-1]) > 0):
         return int(feat.shape[-2]), int(feat.shape[-1])
     shape = paddle.shape(feat)
     return shape[2], shape[3]
