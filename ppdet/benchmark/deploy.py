@@ -39,16 +39,11 @@ def _inputs(size: int) -> List[Any]:
 
 
 def _save_program(model: Any, directory: str, size: int) -> tuple:
-    import paddle
-    from ppdet.engine.export import ExportableDetector, quiet_tracing
+    """The model saved as tools/export_model.py saves it (same inputs, batch and pruning)."""
+    from ppdet.engine.export import ExportableDetector, input_specs, save_program
     wrapped = ExportableDetector(model)
     wrapped.eval()
-    spec = [paddle.static.InputSpec([None, 3, size, size], 'float32', 'image'),
-            paddle.static.InputSpec([None, 2], 'float32', 'im_shape'),
-            paddle.static.InputSpec([None, 2], 'float32', 'scale_factor')]
-    with quiet_tracing():
-        paddle.jit.save(paddle.jit.to_static(wrapped, input_spec=spec, full_graph=True),
-                        os.path.join(directory, 'model'))
+    save_program(wrapped, input_specs(model, size, size), os.path.join(directory, 'model'))
     program = next(os.path.join(directory, f) for f in ('model.json', 'model.pdmodel')
                    if os.path.isfile(os.path.join(directory, f)))
     return program, os.path.join(directory, 'model.pdiparams')
@@ -91,9 +86,18 @@ def _measure(cfg: Any, size: int, runs: int, onnx: bool, log: Callable[[str], An
             out[backend.describe()] = time_runs(_backend_fn(backend, inputs), runs=runs)
         if blocked:
             out['Paddle Inference on CPU with oneDNN'] = {'skipped': '; '.join(blocked)}
-        if onnx:
+        from ppdet.deploy.onnx_support import onnx_refusal
+        refusal = onnx_refusal(model) if onnx else None
+        if refusal:
+            out['ONNX Runtime on CPU (+ NMS in numpy)'] = {'skipped': refusal.split(': ', 1)[1]}
+        elif onnx:
+            from ppdet.deploy.errors import DeployError
             from ppdet.deploy.onnx_export import export_onnx
-            section, _ = export_onnx(model, tmp, (3, size, size), inputs)
+            try:
+                section, _ = export_onnx(model, tmp, (3, size, size), inputs)
+            except DeployError as e:  # e.g. the check refuses the file: report, do not time
+                out['ONNX Runtime on CPU (+ NMS in numpy)'] = {'skipped': str(e)}
+                return out
             backend = OnnxRuntimeBackend(os.path.join(tmp, 'model.onnx'),
                                          NmsParams.from_mapping(section['nms'], 'benchmark'),
                                          RuntimeOptions('CPU', threads), log)

@@ -60,6 +60,7 @@ class DeployConfig:
     draw_threshold: float = 0.5
     onnx_nms: Optional[NmsParams] = None
     raw: Dict[str, Any] = field(default_factory=dict)
+    batch_size: Optional[int] = None  # images per call when the program fixes it (R-CNN: 1)
 
 
 def _read_yaml(path: str) -> Dict[str, Any]:
@@ -113,7 +114,18 @@ def load_deploy_config(model_dir: str) -> DeployConfig:
     threshold = doc.get('draw_threshold', 0.5)
     return DeployConfig(model_dir, path, str(arch), _labels(doc, path), _preprocess(doc, path),
                         float(threshold) if isinstance(threshold, (int, float)) else 0.5,
-                        nms, doc)
+                        nms, doc, _batch_size(doc, path))
+
+
+def _batch_size(doc: Mapping[str, Any], path: str) -> Optional[int]:
+    """`batch_size:` (written when the program takes a fixed number of images), or None."""
+    value = doc.get('batch_size')
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DeployError(f'{path}: batch_size must be a whole number of images, 1 or more '
+                          f'(got {value!r}); {_REEXPORT}')
+    return value
 
 
 def paddle_program(model_dir: str) -> Optional[Tuple[str, str]]:

@@ -16,6 +16,12 @@ Found on paddlepaddle 3.3.1 (CPU), by exporting one-op programs and bisecting ou
    ArrayAttribute<DoubleAttribute>" (the op's `scale` attribute is a double array). YOLOv3's
    FPN upsamples with it.
 
+3. Zero-size tensors: oneDNN's reshape and elementwise kernels raise (`std::exception`) on
+   a tensor with no rows, e.g. the NMS output of an image without detections. Our programs
+   touch such a tensor only through concat/gather (`ppdet.modeling.post_process.
+   with_placeholder_rows`), which oneDNN runs, so Faster R-CNN C4 keeps oneDNN; a test runs
+   a no-detection program under it (tests/deploy/test_traced_postprocess.py).
+
 Without oneDNN, Paddle's plain CPU kernels run these programs correctly (slowly: a 3-class
 YOLOv3-MobileNetV1 at 320 px takes well over a second on one thread here). So the runner turns
 oneDNN off for a program holding either op, says so once, and uses it elsewhere (SSD runs

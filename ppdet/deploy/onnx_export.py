@@ -25,10 +25,12 @@ import paddle.nn as nn
 
 from ppdet.deploy.errors import DeployError, import_optional
 from ppdet.deploy.infer_config import ONNX_FILE
-from ppdet.engine.export import quiet_tracing
+from ppdet.deploy.onnx_check import check_onnx_outputs
+from ppdet.deploy.onnx_support import onnx_refusal
+from ppdet.engine.export import input_specs, save_program
 
 __all__ = ['ONNX_OPSET', 'NmsFreeDetector', 'export_onnx', 'run_onnx', 'onnx_section',
-           'convert_in_child', 'add_onnx_section']
+           'convert_in_child', 'add_onnx_section', 'nms_owner', 'nms_settings_of']
 
 ONNX_OPSET = 11
 
@@ -58,11 +60,7 @@ class NmsFreeDetector(nn.Layer):
         self.background_label: Optional[int] = None
 
     def _post_process(self):
-        post = getattr(self.model, 'post_process', None)
-        if post is None or getattr(post, 'nms', None) is None:
-            raise DeployError(f'{type(self.model).__name__} has no post_process.nms to stop '
-                              f'at; ONNX export needs a BBoxPostProcess with an NMS')
-        return post
+        return nms_owner(self.model)
 
     @paddle.jit.not_to_static
     def forward(self, image, im_shape, scale_factor) -> Tuple[paddle.Tensor, paddle.Tensor]:
@@ -77,6 +75,21 @@ class NmsFreeDetector(nn.Layer):
         finally:
             post.nms = original
         raise DeployError(f'{type(self.model).__name__} returned without calling its NMS')
+
+
+# where detectors keep the NMS they finish with: YOLOv3/SSD `post_process`, R-CNN
+# `bbox_post_process`, RetinaNet `head`
+_NMS_OWNERS = ('post_process', 'bbox_post_process', 'head')
+
+
+def nms_owner(model: nn.Layer) -> Any:
+    """The part of `model` whose `nms` attribute is the NMS its predictions end with."""
+    for name in _NMS_OWNERS:
+        owner = getattr(model, name, None)
+        if owner is not None and getattr(owner, 'nms', None) is not None:
+            return owner
+    raise DeployError(f'{type(model).__name__} has no NMS to stop at (looked for '
+                      f'{", ".join(n + ".nms" for n in _NMS_OWNERS)}); ONNX export needs one')
 
 
 def _shape_only_generators(model: nn.Layer) -> List[Tuple[Any, str, Any]]:
@@ -133,8 +146,17 @@ def _constant_priors(wrapped: NmsFreeDetector, inputs: List[np.ndarray],
             setattr(owner, name, gen)
 
 
+def nms_settings_of(model: nn.Layer) -> Dict[str, Any]:
+    """The NMS `model` finishes with, as infer_cfg.yml's `onnx.nms` (the background label
+    that `BBoxPostProcess` passes, `num_classes`, or the NMS's own)."""
+    owner = nms_owner(model)
+    passed = getattr(owner, 'num_classes', None) if type(owner).__name__ == 'BBoxPostProcess' \
+        else None
+    return _nms_settings(model, passed)
+
+
 def _nms_settings(model: nn.Layer, background_label: Optional[int]) -> Dict[str, Any]:
-    nms = model.post_process.nms
+    nms = nms_owner(model).nms
     names = ('score_threshold', 'nms_top_k', 'keep_top_k', 'nms_threshold', 'normalized',
              'nms_eta', 'background_label')
     if not all(hasattr(nms, n) for n in names):
@@ -181,20 +203,17 @@ def export_onnx(model: nn.Layer, directory: str, image_shape: Tuple[int, int, in
     """Write `<directory>/model.onnx`; return its infer_cfg `onnx:` section and the largest
     difference of its (boxes, scores) from the model's on `check_inputs`."""
     import_optional('paddle2onnx')
+    refusal = onnx_refusal(model)
+    if refusal:
+        raise DeployError(refusal)
     model.eval()
     wrapped = NmsFreeDetector(model)
     wrapped.eval()
     _, h, w = image_shape
-    dim = lambda d: None if d < 0 else int(d)  # noqa: E731
-    spec = [paddle.static.InputSpec([None, 3, dim(h), dim(w)], 'float32', 'image'),
-            paddle.static.InputSpec([None, 2], 'float32', 'im_shape'),
-            paddle.static.InputSpec([None, 2], 'float32', 'scale_factor')]
     out = os.path.join(directory, ONNX_FILE)
     with tempfile.TemporaryDirectory(prefix='ppdet_onnx_') as tmp:
-        with _constant_priors(wrapped, check_inputs, fixed_size=h > 0 and w > 0), \
-                quiet_tracing():
-            static = paddle.jit.to_static(wrapped, input_spec=spec, full_graph=True)
-            paddle.jit.save(static, os.path.join(tmp, 'model'))
+        with _constant_priors(wrapped, check_inputs, fixed_size=h > 0 and w > 0):
+            save_program(wrapped, input_specs(model, h, w), os.path.join(tmp, 'model'))
         program = next(os.path.join(tmp, f) for f in ('model.json', 'model.pdmodel')
                        if os.path.isfile(os.path.join(tmp, f)))
         convert_in_child(program, os.path.join(tmp, 'model.pdiparams'), out)
@@ -202,30 +221,10 @@ def export_onnx(model: nn.Layer, directory: str, image_shape: Tuple[int, int, in
     with paddle.no_grad():
         expected = [t.numpy() for t in wrapped(*[paddle.to_tensor(a) for a in check_inputs])]
     try:
-        return section, _check_onnx(expected, run_onnx(out, check_inputs), out)
+        return section, check_onnx_outputs(expected, run_onnx(out, check_inputs), out)
     except DeployError:
         os.remove(out)  # a file that computes something else must not be left to deploy
         raise
-
-
-def _check_onnx(expected: List[np.ndarray], got: List[np.ndarray], path: str,
-                rtol: float = 1e-4, atol: float = 1e-3) -> float:
-    """Largest |difference| of (boxes, scores); DeployError when they do not match.
-
-    Float32 round-off between two kernels' sums is ~1e-6 relative; rtol/atol leave two orders
-    of magnitude above it (0.07 px on a 640 px box) and catch any real mapping error.
-    """
-    diff = 0.0
-    for name, e, g in zip(('boxes', 'scores'), expected, got):
-        if e.shape != g.shape:
-            raise DeployError(f'{path}: {name} has shape {list(g.shape)}, the model gives '
-                              f'{list(e.shape)}')
-        d = float(np.max(np.abs(e - g))) if e.size else 0.0
-        if not np.allclose(e, g, rtol=rtol, atol=atol):
-            raise DeployError(f'{path}: its {name} differ from the model\'s by up to {d:.4g}; '
-                              f'the conversion is wrong, do not use this file')
-        diff = max(diff, d)
-    return diff
 
 
 def onnx_section(nms: Dict[str, Any]) -> Dict[str, Any]:

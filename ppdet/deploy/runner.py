@@ -16,7 +16,7 @@ import numpy as np
 from ppdet.core.errors import DatasetError
 from ppdet.deploy.backends import OnnxRuntimeBackend, PaddleInferenceBackend, RuntimeOptions
 from ppdet.deploy.errors import DeployError
-from ppdet.deploy.infer_config import (ONNX_FILE, DeployConfig, load_deploy_config,
+from ppdet.deploy.infer_config import (INFER_CFG, ONNX_FILE, DeployConfig, load_deploy_config,
                                        paddle_program, pick_runtime)
 from ppdet.deploy.nms import split_rows
 from ppdet.deploy.preprocess import Preprocessor, build_preprocess
@@ -49,6 +49,11 @@ class DeployDetector:
                                                         self.config.path))
         self.runtime = pick_runtime(self.config, runtime)
         self.batch_size = int(batch_size)
+        fixed = self.config.batch_size
+        if fixed is not None and self.batch_size > fixed:
+            log(f'note: --batch_size {self.batch_size}: this model takes {fixed} image(s) per '
+                f'run ({INFER_CFG} batch_size), so images are fed {fixed} at a time')
+            self.batch_size = fixed
         if self.runtime == 'paddle':
             program, params = paddle_program(model_dir)  # type: ignore[misc]
             self.backend: Any = PaddleInferenceBackend(program, params, options, log)

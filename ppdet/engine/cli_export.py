@@ -70,6 +70,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     check_export_options(cfg)
     weights = read_trained_weights(cfg.get('weights'))
     trainer = Trainer(cfg, 'test')
+    if args.onnx:  # before anything is written: a model paddle2onnx cannot take is refused
+        from ppdet.deploy.errors import DeployError
+        from ppdet.deploy.onnx_support import onnx_refusal
+        refusal = onnx_refusal(trainer.model)
+        if refusal:
+            raise DeployError(refusal)
     names, names_from = prediction_class_names(trainer, weights)
     load_trained_weights(trainer, weights)
     stem = os.path.splitext(os.path.basename(args.config))[0]
@@ -79,9 +85,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     dynamic = ExportableDetector(trainer.model)
     dynamic.eval()
     diff = compare_outputs(run_exported(dynamic, *inputs),
-                           run_exported(load_exported(directory), *inputs))
+                           run_exported(load_exported(directory), *inputs, result.feeds))
     shape = ', '.join(str(d) for d in result.image_shape)
-    print(f'exported {cfg.get("architecture")} (input [N, {shape}], classes from '
+    batch = 'N' if result.batch_size is None else str(result.batch_size)
+    print(f'exported {cfg.get("architecture")} (input [{batch}, {shape}], classes from '
           f'{names_from}) to {directory}:')
     for f in result.files:
         print(f'  {f}')

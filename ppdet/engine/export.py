@@ -22,7 +22,7 @@ import inspect
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import paddle
@@ -33,9 +33,11 @@ from ppdet.core.errors import PPDetError
 
 __all__ = ['ExportError', 'ExportableDetector', 'ExportResult', 'image_size_of',
            'preprocess_ops', 'build_infer_cfg', 'check_export_options', 'export_model',
-           'load_exported', 'run_exported', 'compare_outputs', 'INFER_CFG', 'quiet_tracing']
+           'load_exported', 'run_exported', 'compare_outputs', 'INFER_CFG', 'FEEDS',
+           'quiet_tracing', 'export_batch_size', 'input_specs', 'save_program']
 
 INFER_CFG = 'infer_cfg.yml'
+FEEDS = ('image', 'im_shape', 'scale_factor')
 MODEL_NAME = 'model'
 _SKIPPED_OPS = ('Decode',)  # deployment code reads and decodes images itself
 
@@ -131,23 +133,31 @@ def check_export_options(cfg: Mapping[str, Any], log: Any = print) -> None:
 
 
 def build_infer_cfg(cfg: Mapping[str, Any], reader: Any, class_names: Sequence[str],
-                    image_shape: Sequence[int], weights: str = '') -> Dict[str, Any]:
+                    image_shape: Sequence[int], weights: str = '',
+                    batch_size: Optional[int] = None,
+                    feeds: Sequence[str] = FEEDS) -> Dict[str, Any]:
     """infer_cfg.yml: PaddleDetection's deploy keys (mode, arch, Preprocess, label_list, ...)
-    plus ours (architecture, num_classes, inputs, weights)."""
+    plus ours (architecture, num_classes, inputs, weights, and `batch_size` when the program
+    takes a fixed number of images per call: the runner then feeds them that many at once)."""
     dynamic = any(int(d) < 0 for d in image_shape[1:])
-    return {
+    batch = -1 if batch_size is None else int(batch_size)
+    shapes = {'image': [batch] + [int(d) for d in image_shape], 'im_shape': [batch, 2],
+              'scale_factor': [batch, 2]}
+    info = {
         'mode': 'paddle', 'draw_threshold': 0.5, 'metric': cfg.get('metric'),
         'use_dynamic_shape': dynamic, 'arch': cfg.get('architecture'),
         'architecture': cfg.get('architecture'), 'min_subgraph_size': 3,
         'num_classes': len(class_names),
         'Preprocess': preprocess_ops(cfg, reader),
         'label_list': list(class_names),
-        'inputs': {'image': [-1] + [int(d) for d in image_shape],
-                   'im_shape': [-1, 2], 'scale_factor': [-1, 2]},
+        'inputs': {n: shapes[n] for n in feeds},
         'outputs': {'bbox': 'rows (class, score, x1, y1, x2, y2) in original-image pixels',
                     'bbox_num': 'rows per image'},
         'weights': weights,
     }
+    if batch_size is not None:
+        info['batch_size'] = batch
+    return info
 
 
 @contextlib.contextmanager
@@ -165,6 +175,55 @@ class ExportResult:
     files: List[str]
     infer_cfg: str
     image_shape: Tuple[int, int, int]
+    feeds: List[str]
+    batch_size: Optional[int] = None  # images per call when the program fixes it
+
+
+def export_batch_size(model: nn.Layer) -> Optional[int]:
+    """Images per call of the exported program: None (any) unless the architecture fixes it
+    (`export_batch_size = 1` for the R-CNN and RetinaNet families, whose per-image steps are
+    traced once for one image)."""
+    size = getattr(model, 'export_batch_size', None)
+    return None if size is None else int(size)
+
+
+def input_specs(model: nn.Layer, height: int, width: int) -> List[paddle.static.InputSpec]:
+    """The program's inputs (FEEDS); -1 sizes are left open."""
+    batch = export_batch_size(model)
+    dim = lambda d: None if d < 0 else int(d)  # noqa: E731
+    return [paddle.static.InputSpec([batch, 3, dim(height), dim(width)], 'float32', 'image'),
+            paddle.static.InputSpec([batch, 2], 'float32', 'im_shape'),
+            paddle.static.InputSpec([batch, 2], 'float32', 'scale_factor')]
+
+
+def _unused_feed(error: ValueError) -> bool:
+    return 'not involved in the target_vars' in str(error)
+
+
+def save_program(layer: nn.Layer, specs: Sequence[Any], path: str) -> List[str]:
+    """Trace `layer` and save it at `path`; returns the names of the inputs the program reads.
+
+    Paddle refuses to save a program with an input no output depends on (RetinaNet never
+    reads `im_shape`): such an input is left out of the program, and the runners feed
+    inputs by name, so they give it only what it reads."""
+    with quiet_tracing():
+        static = paddle.jit.to_static(layer, input_spec=list(specs), full_graph=True)
+        try:
+            paddle.jit.save(static, path)
+            return [s.name for s in specs]
+        except ValueError as e:
+            if not _unused_feed(e):
+                raise
+        for unused in specs[1:]:
+            kept = [s for s in specs if s is not unused]
+            try:
+                paddle.jit.save(static, path, input_spec=kept)
+                return [s.name for s in kept]
+            except ValueError as e:
+                if not _unused_feed(e):
+                    raise
+    raise ExportError(f'{type(layer).__name__}: the traced program ignores more than one of '
+                      f'its inputs {", ".join(s.name for s in specs)}; it cannot be a detector')
 
 
 def export_model(model: nn.Layer, cfg: Mapping[str, Any], reader: Any,
@@ -174,22 +233,17 @@ def export_model(model: nn.Layer, cfg: Mapping[str, Any], reader: Any,
     model.eval()
     wrapped = ExportableDetector(model)
     wrapped.eval()
-    dim = lambda d: None if d < 0 else d  # noqa: E731
-    spec = [paddle.static.InputSpec([None, 3, dim(h), dim(w)], 'float32', 'image'),
-            paddle.static.InputSpec([None, 2], 'float32', 'im_shape'),
-            paddle.static.InputSpec([None, 2], 'float32', 'scale_factor')]
     os.makedirs(directory, exist_ok=True)
-    with quiet_tracing():
-        static = paddle.jit.to_static(wrapped, input_spec=spec, full_graph=True)
-        paddle.jit.save(static, os.path.join(directory, MODEL_NAME))
+    feeds = save_program(wrapped, input_specs(model, h, w), os.path.join(directory, MODEL_NAME))
     shape = (3, h, w)
-    info = build_infer_cfg(cfg, reader, class_names, shape, weights)
+    info = build_infer_cfg(cfg, reader, class_names, shape, weights,
+                           export_batch_size(model), feeds)
     cfg_path = os.path.join(directory, INFER_CFG)
     with open(cfg_path, 'w', encoding='utf-8') as f:
         yaml.safe_dump(info, f, sort_keys=False, allow_unicode=True)
     files = sorted(os.path.join(directory, f) for f in os.listdir(directory)
                    if f.startswith(MODEL_NAME + '.') or f == INFER_CFG)
-    return ExportResult(directory, files, cfg_path, shape)
+    return ExportResult(directory, files, cfg_path, shape, feeds, export_batch_size(model))
 
 
 def load_exported(directory: str) -> Any:
@@ -200,12 +254,13 @@ def load_exported(directory: str) -> Any:
 
 
 def run_exported(layer: Any, image: np.ndarray, im_shape: np.ndarray,
-                 scale_factor: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Call a detector with positional inputs; (bbox [M, 6], bbox_num [N]) as numpy."""
+                 scale_factor: np.ndarray, feeds: Sequence[str] = FEEDS
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """Call a detector with the positional inputs named in `feeds` (those an exported program
+    reads); (bbox [M, 6], bbox_num [N]) as numpy."""
+    given = dict(zip(FEEDS, (image, im_shape, scale_factor)))
     with paddle.no_grad():
-        bbox, num = layer(paddle.to_tensor(image, 'float32'), paddle.to_tensor(im_shape,
-                                                                               'float32'),
-                          paddle.to_tensor(scale_factor, 'float32'))
+        bbox, num = layer(*[paddle.to_tensor(given[n], 'float32') for n in feeds])
     return np.asarray(bbox.numpy()).reshape(-1, 6), np.asarray(num.numpy()).reshape(-1)
 
 

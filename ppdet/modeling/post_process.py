@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
-import numpy as np
 import paddle
 
 from ppdet.core.workspace import register
 
-__all__ = ['BBoxPostProcess', 'nonempty_mask']
+__all__ = ['BBoxPostProcess', 'nonempty_mask', 'with_placeholder_rows']
+
+PLACEHOLDER_ROW = [-1., 0., 0., 0., 0., 0.]  # an image without detections
 
 
 def nonempty_mask(boxes: paddle.Tensor, min_size: float = 0.) -> paddle.Tensor:
@@ -21,6 +22,31 @@ def nonempty_mask(boxes: paddle.Tensor, min_size: float = 0.) -> paddle.Tensor:
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
     return paddle.logical_and(w > min_size, h > min_size)
+
+
+def with_placeholder_rows(bboxes: paddle.Tensor, bbox_num: paddle.Tensor
+                          ) -> Tuple[paddle.Tensor, paddle.Tensor]:
+    """NMS rows [N, 6] with one `PLACEHOLDER_ROW` for every image that has none, and the
+    new rows per image (int32, at least 1 each).
+
+    Done by index arithmetic (which source row each output row copies) rather than a Python
+    loop over images, so it runs the same in eager mode and in an exported program; the rows
+    are copied, not computed, so the values are those of the NMS exactly."""
+    counts = bbox_num.reshape([-1]).cast('int64')
+    kept = paddle.maximum(counts, paddle.ones_like(counts))
+    placeholder_index = paddle.shape(bboxes)[0:1].cast('int64')
+    # no op touches `bboxes` itself but concat: Paddle Inference's oneDNN kernels raise on
+    # zero-size tensors (reshape, elementwise), and an image may have no detections
+    rows = paddle.concat([bboxes, paddle.to_tensor([PLACEHOLDER_ROW], dtype=bboxes.dtype)])
+    image = paddle.repeat_interleave(paddle.arange(paddle.shape(counts)[0], dtype='int64'),
+                                     kept)
+    first_in = paddle.cumsum(counts) - counts   # each image's first row in `bboxes`
+    first_out = paddle.cumsum(kept) - kept      # ... and in the output
+    position = paddle.arange(paddle.shape(image)[0], dtype='int64')
+    source = paddle.gather(first_in, image) + position - paddle.gather(first_out, image)
+    has_rows = paddle.gather(counts, image) > 0
+    source = paddle.where(has_rows, source, paddle.zeros_like(source) + placeholder_index)
+    return paddle.gather(rows, source), kept.cast('int32')
 
 
 @register
@@ -63,20 +89,11 @@ class BBoxPostProcess:
         (sx, sy, sx, sy) and clipped to [0, w] x [0, h]; rows whose box became empty get
         class -1. An image without detections gets one placeholder row
         `[-1, 0, 0, 0, 0, 0]`, so every image has at least one row (as PaddleDetection).
-        Returns `(bbox_pred, bbox_num)`.
+        Returns `(bbox_pred, bbox_num)`. Tensor ops only, so it is traced into exported
+        programs as it is.
         """
-        counts = [int(n) for n in bbox_num.numpy().reshape([-1]).tolist()]
-        parts, new_counts, start = [], [], 0
-        for n in counts:
-            if n == 0:
-                parts.append(paddle.to_tensor(np.array([[-1, 0, 0, 0, 0, 0]], 'float32')))
-                new_counts.append(1)
-            else:
-                parts.append(bboxes[start:start + n])
-                new_counts.append(n)
-                start += n
-        bboxes = paddle.concat(parts) if len(parts) > 1 else parts[0]
-        repeats = paddle.to_tensor(np.array(new_counts, dtype='int64'))
+        bboxes, counts = with_placeholder_rows(bboxes, bbox_num)
+        repeats = counts.cast('int64')
         origin = paddle.floor(im_shape / scale_factor + 0.5)
         origin = paddle.repeat_interleave(origin, repeats, axis=0)           # [N, 2] (h, w)
         scale = paddle.repeat_interleave(scale_factor, repeats, axis=0)      # [N, 2] (sy, sx)
@@ -94,4 +111,4 @@ class BBoxPostProcess:
         keep = nonempty_mask(box).unsqueeze(1)
         label = paddle.where(keep, label, paddle.full_like(label, -1.))
         out = paddle.concat([label, score, box], axis=1)
-        return out, paddle.to_tensor(np.array(new_counts, dtype='int32'))
+        return out, counts

@@ -65,6 +65,9 @@ def test_infer_cfg_problems_name_the_key(tmp_path, capsys):
     code, err = _run(['--model_dir', str(_folder(tmp_path, label_list=None)),
                       '--image_file', IMAGE], capsys)
     assert code == 2 and 'label_list must be the list of class names' in err
+    code, err = _run(['--model_dir', str(_folder(tmp_path, batch_size=0)),
+                      '--image_file', IMAGE], capsys)
+    assert code == 2 and 'batch_size must be a whole number of images, 1 or more' in err
     code, err = _run(['--model_dir', str(_folder(tmp_path)), '--image_file', IMAGE], capsys)
     assert code == 2 and 'has no Paddle program' in err
     code, err = _run(['--model_dir', str(_folder(tmp_path)), '--image_file', IMAGE,

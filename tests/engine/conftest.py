@@ -12,7 +12,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = {'ssd': 'configs/ssd/ssd_mobilenet_v1_bccd.yml',
-           'yolov3': 'configs/yolov3/yolov3_mobilenet_v1_bccd.yml'}
+           'yolov3': 'configs/yolov3/yolov3_mobilenet_v1_bccd.yml',
+           # the shipped BCCD configs (C4: the shipped C4 model and reader) at test size:
+           # ResNet-18, narrow layers, 192x256 inputs, few RoIs
+           'faster_rcnn_fpn': 'tests/deploy/configs/faster_rcnn_r18_fpn_tiny_bccd.yml',
+           'faster_rcnn_c4': 'tests/deploy/configs/faster_rcnn_r18_c4_tiny_bccd.yml',
+           'retinanet': 'tests/deploy/configs/retinanet_r18_fpn_tiny_bccd.yml'}
 # no download (no internet in CI), two iterations, three eval images, no worker processes
 TINY = ['pretrain_weights=', 'use_gpu=false', 'worker_num=0', 'TrainReader.batch_size=2',
         'epoch=1', 'max_iters=2', 'EvalDataset.sample_num=3']

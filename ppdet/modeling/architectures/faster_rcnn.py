@@ -34,6 +34,7 @@ class FasterRCNN(BaseArch):
     __inject__ = {'backbone': 'ResNet', 'neck': None, 'rpn_head': 'RPNHead',
                   'bbox_head': 'BBoxHead', 'bbox_post_process': 'BBoxPostProcess'}
     class_layouts = RCNN_CLASS_LAYOUTS
+    export_batch_size = 1  # exported programs run per image (ppdet/engine/export.py)
 
     def __init__(self, backbone: nn.Layer, rpn_head: nn.Layer, bbox_head: nn.Layer,
                  bbox_post_process: Any, neck: Optional[nn.Layer] = None):

@@ -23,6 +23,7 @@ class RetinaNet(BaseArch):
     pixels and not clipped to the image (as PaddleDetection)."""
     __inject__ = {'backbone': 'ResNet', 'neck': 'FPN', 'head': 'RetinaHead'}
     class_layouts = {'head.retina_cls': ClassLayout(prefix=0, per_class=1, background=None)}
+    export_batch_size = 1  # exported programs run per image (ppdet/engine/export.py)
 
     def __init__(self, backbone: nn.Layer, neck: nn.Layer, head: nn.Layer):
         super().__init__()

@@ -22,6 +22,7 @@ from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
 from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.ops.boxes import bbox2delta, delta2bbox
+from ppdet.modeling.ops.traced_shapes import best_rows
 from ppdet.modeling.shape_spec import channels_of
 
 __all__ = ['RetinaHead', 'RetinaFeat']
@@ -172,8 +173,8 @@ class RetinaHead(nn.Layer):
         for anchor, logit, reg in zip(anchors, logits, regs):
             logit = logit.reshape([-1, self.num_classes])
             reg = reg.reshape([-1, 4])
-            if self.nms_pre is not None and logit.shape[0] > self.nms_pre:
-                _, top = logit.max(axis=1).topk(self.nms_pre)
+            top = None if self.nms_pre is None else best_rows(logit.max(axis=1), self.nms_pre)
+            if top is not None:
                 reg, anchor, logit = reg.gather(top), anchor.gather(top), logit.gather(top)
             boxes.append(delta2bbox(reg, anchor, self.weights).reshape([-1, 4]))
             scores.append(F.sigmoid(logit))

@@ -17,6 +17,7 @@ import paddle.nn as nn
 
 from ppdet.core.errors import ConfigError
 from ppdet.core.workspace import register
+from ppdet.modeling.ops.traced_shapes import map_size
 
 __all__ = ['AnchorGenerator', 'RetinaAnchorGenerator', 'cell_anchors']
 
@@ -76,10 +77,16 @@ class AnchorGenerator(nn.Layer):
         """Anchors per position (of the first level; every level has the same count)."""
         return len(self.cells[0])
 
-    def _grid(self, height: int, width: int, stride: float) -> paddle.Tensor:
+    def _grid(self, height, width, stride: float) -> paddle.Tensor:
+        """Shifts of every position; `height`, `width` are ints, or int32 scalars while a
+        model is traced (ppdet.modeling.ops.traced_shapes), giving the same arange."""
         start = self.offset * stride
-        xs = paddle.arange(start, width * stride + start, step=stride, dtype='float32')
-        ys = paddle.arange(start, height * stride + start, step=stride, dtype='float32')
+        if isinstance(width, paddle.Tensor):
+            width, height = (v.cast('float32') * stride + start for v in (width, height))
+        else:
+            width, height = width * stride + start, height * stride + start
+        xs = paddle.arange(start, width, step=stride, dtype='float32')
+        ys = paddle.arange(start, height, step=stride, dtype='float32')
         shift_y, shift_x = paddle.meshgrid(ys, xs)
         shift_x = shift_x.reshape([-1])
         shift_y = shift_y.reshape([-1])
@@ -92,7 +99,7 @@ class AnchorGenerator(nn.Layer):
                              f'{len(feats)} maps')
         out = []
         for feat, stride, cell in zip(feats, self.strides, self.cells):
-            h, w = int(feat.shape[-2]), int(feat.shape[-1])
+            h, w = map_size(feat)
             shifts = self._grid(h, w, stride)
             base = paddle.to_tensor(cell)
             out.append((shifts.reshape([-1, 1, 4]) + base.reshape([1, -1, 4])).reshape([-1, 4]))

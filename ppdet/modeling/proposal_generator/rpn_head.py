@@ -16,6 +16,7 @@ from paddle.nn.initializer import Normal
 
 from ppdet.core.workspace import register
 from ppdet.modeling.layers.fast_conv import Conv2D
+from ppdet.modeling.ops.traced_shapes import best_rows, row_count, tracing
 from ppdet.modeling.proposal_generator.anchor_generator import AnchorGenerator
 from ppdet.modeling.proposal_generator.proposal_generator import ProposalGenerator
 from ppdet.modeling.proposal_generator.target_layer import RPNTargetAssign
@@ -110,11 +111,14 @@ class RPNHead(nn.Layer):
                 level_rois.append(rois)
                 level_probs.append(probs)
             rois, probs = paddle.concat(level_rois), paddle.concat(level_probs).flatten()
-            if len(level_rois) > 1 and probs.shape[0] > generator.post_nms_top_n:
-                _, keep = paddle.topk(probs, generator.post_nms_top_n)
-                rois = paddle.gather(rois, keep)
+            if len(level_rois) > 1:
+                keep = best_rows(probs, generator.post_nms_top_n)
+                if keep is not None:
+                    rois = paddle.gather(rois, keep)
             rois_per_image.append(rois)
-            counts.append(int(rois.shape[0]))
+            counts.append(row_count(rois))
+        if tracing():  # exported programs take one image (infer_cfg.yml says so)
+            return rois_per_image, paddle.concat(counts)
         return rois_per_image, paddle.to_tensor(counts, dtype='int32')
 
     def get_loss(self, scores, deltas, anchors, inputs) -> Dict[str, paddle.Tensor]:
