@@ -1,16 +1,10 @@
 """Export a static inference model: python tools/export_model.py -c cfg.yml -o weights=path
-[--output_dir output_inference]."""
+[--output_dir output_inference] [--onnx] (the code is ppdet/cli/export_model.py)."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from ppdet.utils.threads import use_cpu_threads  # noqa: E402
-
-print(use_cpu_threads())  # before Paddle is imported
-
-from ppdet.core.cli import run_tool  # noqa: E402
-from ppdet.engine.cli_export import main  # noqa: E402
+from ppdet.cli import run  # noqa: E402
 
 if __name__ == '__main__':
-    sys.exit(run_tool(main))
+    sys.exit(run('export_model'))

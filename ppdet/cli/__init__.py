@@ -4,12 +4,12 @@
     eval.py            tools/eval.py             print_config.py     tools/print_config.py
     infer.py           tools/infer.py            demo.py             tools/demo.py
     x2coco.py          tools/x2coco.py           check_dataset.py    tools/check_dataset.py
+    export_model.py    tools/export_model.py
     parser.py          PaddleDetection's flag forms: booleans, refused flags, one-line errors
     common.py          what every main does first: threads, config, notes, device
 
 `tools/<name>.py` only calls `run('<name>')`. Importing this package imports no Paddle and
 changes nothing in the process; a tool's `main` chooses threads, then loads the config.
-(Still elsewhere, to move here: tools/export_model.py -> ppdet/engine/cli_export.py.)
 """
 from __future__ import annotations
 

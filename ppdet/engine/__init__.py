@@ -19,7 +19,7 @@
     default_class_names.py, class_lists/   COCO-80 / VOC-20 names when the annotation file
                          is missing (zoo configs with zoo weights)
     inference.py, visualize.py   predict on image files; draw; detections.json
-    export.py, cli_export.py     static model export (its command line moves to ppdet/cli)
+    export.py                    static model export (its command line: ppdet/cli/export_model.py)
     demo.py              the README's demo: train (evaluating 4 times) -> draw
 
 The command lines are `ppdet/cli/`. Nothing here names an architecture.

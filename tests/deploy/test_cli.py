@@ -111,7 +111,7 @@ sys.exit(run_tool(main, {argv!r}))
     ('onnxruntime', 'ppdet.deploy.cli', ['--runtime', 'onnx'],
      'error: onnxruntime is not installed; it is needed for running model.onnx (--runtime '
      'onnx): pip install onnxruntime'),
-    ('paddle2onnx', 'ppdet.engine.cli_export', ['--onnx'],
+    ('paddle2onnx', 'ppdet.cli.export_model', ['--onnx'],
      'error: paddle2onnx is not installed; it is needed for writing model.onnx '
      '(tools/export_model.py --onnx): pip install paddle2onnx')])
 def test_absent_optional_package_is_a_one_line_message(tmp_path, module, tool, argv, message):

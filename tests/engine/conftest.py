@@ -2,11 +2,12 @@
 `tools/train.py` exactly as a user runs it, reused by every test of the session."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import pytest
 
@@ -36,27 +37,34 @@ def opts(*extra: str) -> List[str]:
 
 
 class TrainedRuns:
-    """family -> run folder with model_final.*, trained on first use."""
+    """family -> run folder with model_final.*, trained on first use.
+
+    The folder is shared by every test process of one session (pytest-xdist workers too):
+    the first to need a family trains it under a file lock, the others wait and reuse it."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
-        self.runs: Dict[str, Path] = {}
+        self.base.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, family: str) -> Path:
-        if family not in self.runs:
-            out = self.base / family
-            proc = run_tool('train', ['-c', CONFIGS[family]] + opts()
-                            + ['--output_dir', str(out)])
-            assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-            assert (out / 'model_final.pdparams').is_file()
-            assert (out / 'model_final.meta.json').is_file()
-            self.runs[family] = out
-        return self.runs[family]
+        out = self.base / family
+        with open(self.base / f'{family}.lock', 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (out / 'model_final.meta.json').is_file():
+                proc = run_tool('train', ['-c', CONFIGS[family]] + opts()
+                                + ['--output_dir', str(out)])
+                assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+                assert (out / 'model_final.pdparams').is_file()
+                assert (out / 'model_final.meta.json').is_file()
+        return out
 
 
 @pytest.fixture(scope='session')
-def trained(tmp_path_factory) -> TrainedRuns:
-    return TrainedRuns(tmp_path_factory.mktemp('trained'))
+def trained(tmp_path_factory, request) -> TrainedRuns:
+    # under pytest-xdist each worker has its own basetemp; their parent is the session's
+    root = tmp_path_factory.getbasetemp()
+    is_worker = hasattr(request.config, 'workerinput')
+    return TrainedRuns((root.parent if is_worker else root) / 'trained_runs')
 
 
 @pytest.fixture

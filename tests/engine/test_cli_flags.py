@@ -27,7 +27,7 @@ PADDLEDET_FLAGS = {
 
 def _parser(tool: str):
     if tool == 'export':
-        from ppdet.engine.cli_export import build_parser
+        from ppdet.cli.export_model import build_parser
     else:
         import importlib
         build_parser = importlib.import_module(f'ppdet.cli.{tool}').build_parser

@@ -285,7 +285,7 @@ def test_onednn_is_used_where_it_is_safe_and_refused_where_paddle_crashes(export
 
 def test_export_refuses_options_it_cannot_honour(trained, tmp_path, at_root, capsys):
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_export import main
+    from ppdet.cli.export_model import main
     code = run_in_process(main, ['-c', CONFIGS['ssd']]
                           + opts(f'weights={trained("ssd") / "model_final"}', 'export.nms=false')
                           + ['--output_dir', str(tmp_path / 'inference')])
@@ -305,7 +305,7 @@ def test_onnx_export_of_an_rcnn_is_refused_in_one_line(trained, tmp_path, at_roo
     deployment the other tests of the family run."""
     import paddle2onnx
     from ppdet.core.cli import run_tool as run_in_process
-    from ppdet.engine.cli_export import main
+    from ppdet.cli.export_model import main
     code = run_in_process(main, ['-c', CONFIGS[family]]
                           + opts(f'weights={trained(family) / "model_final"}')
                           + ['--output_dir', str(tmp_path / 'inference'), '--onnx'])

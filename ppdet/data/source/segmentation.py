@@ -49,7 +49,6 @@ def _is_number(v: Any) -> bool:
 def rle_to_polygons(rle: dict, height: int, width: int) -> Optional[List[np.ndarray]]:
     """Outer contours of an RLE mask as flat float32 polygons; None when it cannot be decoded
     at this size (wrong `size`, corrupt counts)."""
-    import cv2
     from pycocotools import mask as mask_utils
     size = rle.get('size')
     if not (isinstance(size, (list, tuple)) and len(size) == 2

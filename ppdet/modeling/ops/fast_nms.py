@@ -371,7 +371,6 @@ def fast_multiclass_nms_numpy(boxes: np.ndarray, scores: np.ndarray, score_thres
     `nms_eta >= 1`, no NaN boxes. Returns (out [N, 6] float32, index [N, 1] int32, num [B] int32).
     """
     B, M, _ = boxes.shape
-    C = scores.shape[1]
     outs, idxs, nums = [], [], []
     for b in range(B):
         ids, cls = _nms_one_image(boxes[b], scores[b], score_threshold, int(nms_top_k),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import List, Optional
 
 import numpy as np
@@ -59,8 +58,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         import_optional('paddle2onnx')
         import_optional('onnxruntime')
     from ppdet.cli.common import prepare_run, start
-    if 'paddle' not in sys.modules:  # tools/export_model.py chose the threads at import
-        start()
+    start()
     cfg, _device = prepare_run(args)
     from ppdet.engine.export import (ExportableDetector, check_export_options, compare_outputs,
                                      export_model, load_exported, run_exported)
