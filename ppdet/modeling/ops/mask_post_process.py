@@ -13,7 +13,7 @@ margin) with the same per-pixel arithmetic; every other pixel is 0, as there.
 from __future__ import annotations
 
 import math
-from typing import List, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import paddle
@@ -21,7 +21,7 @@ import paddle.nn.functional as F
 
 from ppdet.core.workspace import register
 
-__all__ = ['MaskPostProcess', 'paste_mask', 'align_masks_to_rows']
+__all__ = ['MaskPostProcess', 'paste_mask', 'paste_probabilities', 'align_masks_to_rows']
 
 
 def _axis_window(lo: float, hi: float, cells: int, size: int) -> range:
@@ -38,25 +38,34 @@ def _grid_axis(pixels: range, lo: np.float32, hi: np.float32) -> np.ndarray:
     return (centres - lo) / (hi - lo) * np.float32(2) - np.float32(1)
 
 
-def paste_mask(mask: paddle.Tensor, box: np.ndarray, out: np.ndarray, thresh: float) -> None:
-    """One detection: `mask` [M, M] probabilities, `box` (x0, y0, x1, y1) float32 in original
-    pixels; writes 0/1 into `out` [im_h, im_w] (int32). An empty box gives an empty mask."""
-    out[...] = 0
-    im_h, im_w = out.shape
+def paste_probabilities(mask: paddle.Tensor, box: np.ndarray, im_h: int, im_w: int
+                        ) -> Optional[Tuple[slice, slice, np.ndarray]]:
+    """One detection's `mask` [M, M] probabilities sampled at the pixels of an im_h x im_w
+    image, for `box` (x0, y0, x1, y1) float32 in original pixels: (rows, cols, values) of the
+    window outside which every sample is 0; None for an empty box or window."""
     x0, y0, x1, y1 = (np.float32(v) for v in box)
     if not (x1 > x0 and y1 > y0):
-        return
+        return None
     cells = int(mask.shape[-1])
     xs = _axis_window(float(x0), float(x1), cells, im_w)
     ys = _axis_window(float(y0), float(y1), cells, im_h)
     if len(xs) == 0 or len(ys) == 0:
-        return
+        return None
     gx, gy = _grid_axis(xs, x0, x1), _grid_axis(ys, y0, y1)
     grid = np.stack(np.broadcast_arrays(gx[None, :], gy[:, None]), axis=-1)
     sampled = F.grid_sample(mask.reshape([1, 1, cells, -1]),
                             paddle.to_tensor(grid[None].astype(np.float32)),
                             align_corners=False)
-    out[ys.start:ys.stop, xs.start:xs.stop] = sampled.numpy()[0, 0] >= thresh
+    return slice(ys.start, ys.stop), slice(xs.start, xs.stop), sampled.numpy()[0, 0]
+
+
+def paste_mask(mask: paddle.Tensor, box: np.ndarray, out: np.ndarray, thresh: float) -> None:
+    """Writes one detection's binary mask (samples >= `thresh`) into `out` [im_h, im_w]."""
+    out[...] = 0
+    pasted = paste_probabilities(mask, box, *out.shape)
+    if pasted is not None:
+        rows, cols, values = pasted
+        out[rows, cols] = values >= thresh
 
 
 def align_masks_to_rows(masks: paddle.Tensor, nms_counts: Sequence[int],
