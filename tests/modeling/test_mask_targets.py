@@ -18,7 +18,7 @@ import pytest
 
 from ppdet.core.errors import DatasetError
 from ppdet.modeling.heads.mask_head import MaskFeat, MaskHead
-from ppdet.modeling.ops.mask_post_process import MaskPostProcess, paste_mask
+from ppdet.modeling.ops.mask_post_process import MaskPostProcess, paste_mask, paste_probabilities
 from ppdet.modeling.proposal_generator.mask_target import (MaskAssigner,
                                                            rasterize_polygons_within_box)
 
@@ -136,3 +136,53 @@ def test_benchmark_train_batch_has_box_polygons():
         assert len(polys) == boxes.shape[0]
         for (x1, y1, x2, y2), (poly,) in zip(boxes.numpy().tolist(), polys):
             assert poly == pytest.approx([x1, y1, x2, y1, x2, y2, x1, y2])
+
+
+def _predict(model, samples):
+    """Outputs and the mask head's probabilities of one eval pass over `samples` as a batch."""
+    probs = []
+    hook = model.mask_head.register_forward_post_hook(lambda l, i, o: probs.append(o.numpy()))
+    keys = ('image', 'im_shape', 'scale_factor')
+    with paddle.no_grad():
+        out = model({k: paddle.to_tensor(np.stack([s[k] for s in samples])) for k in keys})
+    hook.remove()
+    return {k: v.numpy() for k, v in out.items()}, probs[0]
+
+
+@pytest.mark.parametrize('cascade', [False, True])
+def test_a_batch_of_two_images_predicts_as_one_by_one(cascade):
+    """Rows, boxes and masks of each image do not depend on the batch (only GEMM round-off
+    may: 1e-6 relative, so 1e-3 px and 1e-5 in probability; a mask pixel may flip only where
+    its probability is that close to the threshold)."""
+    from tests.modeling._mask_helpers import (bccd_instance_sample, small_cascade_rcnn,
+                                              small_mask_rcnn)
+    samples = [bccd_instance_sample(s, 160) for s in ('BloodImage_00000', 'BloodImage_00007')]
+    model = small_cascade_rcnn(3, True, 0.3) if cascade else small_mask_rcnn(3, 0.3)
+    model.eval()
+    both, both_probs = _predict(model, samples)
+    singles = [_predict(model, [s]) for s in samples]
+    assert both['bbox_num'].tolist() == [int(o['bbox_num'][0]) for o, _ in singles]
+    rows = np.concatenate([o['bbox'] for o, _ in singles])
+    np.testing.assert_array_equal(both['bbox'][:, 0], rows[:, 0])
+    assert np.abs(both['bbox'][:, 1:] - rows[:, 1:]).max() < 1e-3
+    probs = np.concatenate([p for _, p in singles])
+    assert np.abs(both_probs - probs).max() < 1e-5
+    masks = [m for o, _ in singles for m in o['mask']]
+    for r, (mask, box, prob) in enumerate(zip(masks, rows[:, 2:], probs)):
+        flipped = both['mask'][r, :mask.shape[0], :mask.shape[1]] != mask
+        if flipped.any():
+            ys, xs, values = paste_probabilities(paddle.to_tensor(prob), box, *mask.shape)
+            near = np.zeros(mask.shape, bool)
+            near[ys, xs] = np.abs(values - 0.5) <= 1e-5
+            assert not (flipped & ~near).any(), f'mask row {r}'
+
+
+def test_no_detection_gives_one_empty_mask_row_per_image():
+    from tests.modeling._mask_helpers import bccd_instance_sample, small_mask_rcnn
+    s = bccd_instance_sample('BloodImage_00000', 160)
+    model = small_mask_rcnn(3, score_threshold=1.1)  # nothing can pass
+    model.eval()
+    out, probs = _predict(model, [s])
+    assert out['bbox_num'].tolist() == [1] and out['bbox'][0, 0] == -1
+    assert out['mask'].shape == (1, 480, 640) and not out['mask'].any()
+    assert probs.shape[0] == 0
