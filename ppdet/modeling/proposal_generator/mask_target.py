@@ -41,9 +41,8 @@ def _checked_polygons(polygons: Any, where: str) -> List[np.ndarray]:
     return out
 
 
-def rasterize_polygons_within_box(polygons: Sequence[Any], box: np.ndarray,
-                                  resolution: int, where: str = 'gt_poly') -> np.ndarray:
-    """Bool mask [resolution, resolution] of the union of `polygons` seen through `box`."""
+def _box_rle(polygons: Sequence[Any], box: np.ndarray, resolution: int, where: str):
+    """pycocotools RLE of the union of `polygons` seen through `box` on the R x R grid."""
     from pycocotools import mask as mask_util
     polys = _checked_polygons(polygons, where)
     box = np.asarray(box, dtype=np.float32)
@@ -53,8 +52,22 @@ def rasterize_polygons_within_box(polygons: Sequence[Any], box: np.ndarray,
     for p in polys:
         p[0::2] = (p[0::2] - box[0]) * ratio_w
         p[1::2] = (p[1::2] - box[1]) * ratio_h
-    rle = mask_util.merge(mask_util.frPyObjects(polys, resolution, resolution))
-    return mask_util.decode(rle).astype(bool)
+    return mask_util.merge(mask_util.frPyObjects(polys, resolution, resolution))
+
+
+def rasterize_polygons_within_box(polygons: Sequence[Any], box: np.ndarray,
+                                  resolution: int, where: str = 'gt_poly') -> np.ndarray:
+    """Bool mask [resolution, resolution] of the union of `polygons` seen through `box`."""
+    from pycocotools import mask as mask_util
+    return mask_util.decode(_box_rle(polygons, box, resolution, where)).astype(bool)
+
+
+def _rasterize_all(objects: Sequence[Sequence[Any]], boxes: np.ndarray, resolution: int,
+                   wheres: Sequence[str]) -> np.ndarray:
+    """[N, R, R] bool: object i's polygons through boxes[i] (one pycocotools decode call)."""
+    from pycocotools import mask as mask_util
+    rles = [_box_rle(p, b, resolution, w) for p, b, w in zip(objects, boxes, wheres)]
+    return mask_util.decode(rles).astype(bool).transpose(2, 0, 1)
 
 
 def _foreground(labels: paddle.Tensor, num_classes: int) -> paddle.Tensor:
@@ -72,9 +85,8 @@ def _image_targets(polys, rois, labels, gt_inds, num_classes, resolution, image)
     if has_fg:
         boxes = fg_rois.numpy()
         matched = paddle.gather(gt_inds, fg).numpy().reshape(-1)
-        masks = np.stack([rasterize_polygons_within_box(
-            polys[g], boxes[j], resolution, f'gt_poly of image {image}, object {int(g)}')
-            for j, g in enumerate(matched)])
+        masks = _rasterize_all([polys[g] for g in matched], boxes, resolution,
+                               [f'gt_poly of image {image}, object {int(g)}' for g in matched])
         classes = paddle.gather(labels, fg).cast('int32')
         weights = paddle.ones([fg.shape[0]], dtype='float32')
     else:
