@@ -13,7 +13,7 @@ detection's mask of its predicted class, [N, M, M] in [0, 1].
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import paddle
 import paddle.nn as nn
