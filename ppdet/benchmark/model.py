@@ -9,8 +9,9 @@ random weights with a fixed seed, median of `--runs` runs after one warm-up. The
 kernels (ppdet.modeling.native) run when built, as in training; the second header line says which
 ran, and `PPDET_NATIVE=0` measures on Paddle's operators alone.
 - infer: eval mode, batch 1, `image` already resized/normalised, post-processing included;
-- train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image, boxes and
-  targets made by the reader's own box operators (NormalizeBox, PadBox, BboxXYXY2XYWH,
+- train: forward + backward of the loss, batch 2, 3 and 5 random boxes per image (and, for a
+  model with a mask head, each box's corners as its polygon), boxes and targets made by the
+  reader's own box operators (NormalizeBox, PadBox, BboxXYXY2XYWH,
   Gt2YoloTarget, from its sample or batch transforms; without PadBox, as for R-CNN and
   RetinaNet, one box array per image); the optimiser update is not timed.
 """
@@ -62,8 +63,16 @@ def _random_boxes(rng, n: int, size: int):
     return np.concatenate([xy, xy + wh], 1).astype('float32')
 
 
-def _train_batch(cfg, size: int, num_classes: int, seed: int = 0) -> Dict[str, Any]:
-    """Batch 2 with 3 and 5 boxes, passed through the reader's box/target operators.
+def _box_polygons(boxes) -> List[List[List[float]]]:
+    """`gt_poly` for boxes: per object one polygon, the box's four corners (flat x, y list)."""
+    return [[[float(x1), float(y1), float(x2), float(y1), float(x2), float(y2), float(x1),
+              float(y2)]] for x1, y1, x2, y2 in boxes]
+
+
+def _train_batch(cfg, size: int, num_classes: int, seed: int = 0,
+                 polygons: bool = False) -> Dict[str, Any]:
+    """Batch 2 with 3 and 5 boxes, passed through the reader's box/target operators; with
+    `polygons` (models with a mask head) also `gt_poly`, one list per image.
 
     As the reference did, the box operators are taken from wherever the TrainReader lists them
     (YOLOv3 readers have NormalizeBox/PadBox among `batch_transforms`, SSD readers among
@@ -106,6 +115,8 @@ def _train_batch(cfg, size: int, num_classes: int, seed: int = 0) -> Dict[str, A
         for s in samples:
             s['image'] = np.ascontiguousarray(s['image'].transpose(2, 0, 1))
     batch: Dict[str, Any] = {}
+    if polygons:
+        batch['gt_poly'] = [_box_polygons(s['gt_bbox']) for s in samples]
     for k in samples[0]:
         if k == 'num_cut_boxes':
             continue
@@ -139,7 +150,8 @@ def _measure(cfg, size: int, runs: int, only: Optional[str]) -> Dict[str, Any]:
         out['infer'] = time_runs(infer, runs=runs)
     if only in (None, 'train'):
         model.train()
-        batch = _train_batch(cfg, size, num_classes)
+        batch = _train_batch(cfg, size, num_classes,
+                             polygons=getattr(model, 'mask_head', None) is not None)
 
         def train():
             loss = model(dict(batch))['loss']

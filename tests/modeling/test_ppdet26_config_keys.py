@@ -25,7 +25,14 @@ from tests.modeling._yolo_helpers import KEYS_DIR, SHARED
 FIXTURE = Path(__file__).parent / 'fixtures' / 'ppdet26_state_dicts.json.gz'
 CONFIGS = SHARED / 'reference' / 'ppdet26_configs' / 'configs'
 EXPECTED = json.loads(gzip.open(FIXTURE).read())
-FAMILIES = ('FasterRCNN', 'RetinaNet')
+FAMILIES = ('FasterRCNN', 'RetinaNet', 'CascadeRCNN', 'MaskRCNN')
+# ../shared/reference/keys/mask_rcnn_r50_1x_coco.json is not the C4 model: it has an FPN neck
+# on res4 and a 256-wide RPN (283 entries; PaddleDetection builds 279 from the config in a
+# fresh process, as the fixture holds). It was written in a process that had loaded an FPN
+# config before, and PaddleDetection's process-wide registry leaked `MaskRCNN.neck: FPN` into
+# it (DIALECT.md, defect 1). Only the fixture is compared for it.
+LEAKED_NECK = ('mask_rcnn_r50_1x_coco',)
+FOLDERS = ('faster_rcnn', 'retinanet', 'cascade_rcnn', 'mask_rcnn')
 CASES = sorted(c for c, e in EXPECTED.items() if e['architecture'] in FAMILIES)
 
 
@@ -39,7 +46,7 @@ def _state_dict_shapes(config: str, overrides=()):
 
 
 def test_every_config_of_the_families_is_covered():
-    on_disk = {str(p.relative_to(CONFIGS)) for d in ('faster_rcnn', 'retinanet')
+    on_disk = {str(p.relative_to(CONFIGS)) for d in FOLDERS
                for p in (CONFIGS / d).glob('*.yml') if 'swin' not in p.name}
     assert on_disk == set(CASES)
 
@@ -52,12 +59,21 @@ def test_state_dict_equals_paddledetection(config):
     assert ours == expected['params']
     reference = KEYS_DIR / (Path(config).stem + '.json')
     if reference.exists():
-        assert ours == [[n, s] for n, s, _ in json.loads(reference.read_text())['params']]
+        theirs = [[n, s] for n, s, _ in json.loads(reference.read_text())['params']]
+        if Path(config).stem in LEAKED_NECK:  # that file describes another model: see above
+            assert any(n.startswith('neck.') for n, _ in theirs)
+            assert not any(n.startswith('neck.') for n, _ in ours)
+        else:
+            assert ours == theirs
 
 
 @pytest.mark.parametrize('config', ['faster_rcnn/faster_rcnn_r50_fpn_1x_coco.yml',
                                     'faster_rcnn/faster_rcnn_r50_1x_coco.yml',
-                                    'retinanet/retinanet_r50_fpn_1x_coco.yml'])
+                                    'retinanet/retinanet_r50_fpn_1x_coco.yml',
+                                    'cascade_rcnn/cascade_rcnn_r50_fpn_1x_coco.yml',
+                                    'cascade_rcnn/cascade_mask_rcnn_r50_fpn_1x_coco.yml',
+                                    'mask_rcnn/mask_rcnn_r50_fpn_1x_coco.yml',
+                                    'mask_rcnn/mask_rcnn_r50_1x_coco.yml'])
 def test_three_classes_change_only_the_declared_layers(config):
     expected = EXPECTED[config]
     model, ours = _state_dict_shapes(config, ['num_classes=3'])
