@@ -97,7 +97,7 @@ def test_unknown_family_is_the_first_line(tmp_path, at_root, capsys):
     assert run_tool(main, ['-c', str(cfg), '--dry-run']) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == ("error: architecture 'PPYOLOE' is not available here; available: "
-                      "FasterRCNN, RetinaNet, SSD, YOLOv3")
+                      "CascadeRCNN, FasterRCNN, MaskRCNN, RetinaNet, SSD, YOLOv3")
     assert 'unknown top-level key' not in '\n'.join(err)
 
 

@@ -32,7 +32,7 @@ import pytest
 
 from ppdet.core.workspace import create, load_config, merge_config
 from ppdet.modeling.ops.mask_post_process import paste_probabilities
-from ppdet.modeling.testing.recipe_weights import apply_recipe, state_dict_sha256
+from tests.helpers.recipe_weights import apply_recipe, state_dict_sha256
 from tests.modeling._yolo_helpers import SHARED
 from tests.modeling.test_rcnn_parity import _rel, _rows_match, _Taps
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import paddle
 import paddle.nn as nn
 
-from ppdet.checkpoint.class_layout import ClassLayout
+from ppdet.modeling.class_layout import ClassLayout
 from ppdet.core.workspace import register
 from ppdet.modeling.architectures.mask_rcnn import (MASK_CLASS_LAYOUTS, detections_with_masks,
                                                     mask_head_input_shape)

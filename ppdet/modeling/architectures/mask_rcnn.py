@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Optional
 import paddle
 import paddle.nn as nn
 
-from ppdet.checkpoint.class_layout import ClassLayout
+from ppdet.modeling.class_layout import ClassLayout
 from ppdet.core.workspace import register
 from ppdet.modeling.architectures.faster_rcnn import RCNN_CLASS_LAYOUTS
 from ppdet.modeling.architectures.meta_arch import BaseArch
