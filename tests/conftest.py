@@ -8,6 +8,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 os.environ.setdefault('OMP_NUM_THREADS', '1')
+from ppdet.utils.cpu import tune_math_library  # noqa: E402  (before any test imports Paddle)
+tune_math_library()
 
 SHARED = os.path.join(os.path.dirname(ROOT), 'shared')
 BCCD = os.path.join(ROOT, 'dataset', 'bccd')

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 if 'paddle' not in sys.modules:
+    from ppdet.utils.cpu import tune_math_library
     os.environ.setdefault('OMP_NUM_THREADS', '1')
+    tune_math_library()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 if 'paddle' not in sys.modules:
+    from ppdet.utils.cpu import tune_math_library
     os.environ.setdefault('OMP_NUM_THREADS', '1')
+    tune_math_library()
 
 # ../shared beside the project (developer machines and CI); absent in users' clones
 DEFAULT_REFERENCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(

@@ -85,6 +85,8 @@ def _options(args: argparse.Namespace) -> RuntimeOptions:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from ppdet.utils.cpu import tune_math_library
+    tune_math_library()  # before Paddle Inference loads MKL
     args, extra = build_parser().parse_known_args(argv)
     check_unsupported(extra)
     if not 0.0 <= args.threshold <= 1.0:

@@ -10,6 +10,7 @@ run on) the threads with `core.set_num_threads`. A user's own OMP_NUM_THREADS st
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from typing import Any, Optional, Tuple
 
@@ -39,10 +40,13 @@ def wanted_cpu_threads(threads: Optional[int] = None) -> Tuple[int, str]:
 
 
 def use_cpu_threads(threads: Optional[int] = None) -> str:
-    """Import Paddle (quietly) and give its CPU kernels the threads `wanted_cpu_threads`
-    chooses; return one line saying how many and why. The environment is left as it is."""
+    """Point MKL at the processor's kernels (`ppdet.utils.cpu`), import Paddle (quietly) and
+    give its CPU kernels the threads `wanted_cpu_threads` chooses; return one line saying how
+    many and why. OMP_NUM_THREADS is left as it is."""
+    from ppdet.utils.cpu import tune_math_library
     count, why = wanted_cpu_threads(threads)
+    tuned = tune_math_library() if 'paddle' not in sys.modules else None
     import_paddle_quietly()
     from paddle.base import core
     core.set_num_threads(count)
-    return f'CPU threads: {count} ({why})'
+    return f'CPU threads: {count} ({why})' + (f'; {tuned}' if tuned else '')
