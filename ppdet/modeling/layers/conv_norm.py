@@ -19,7 +19,7 @@ from ppdet.core.errors import ConfigError
 from ppdet.modeling.layers.fast_conv import Conv2D
 from ppdet.modeling.native import ops as native_ops
 
-__all__ = ['make_norm', 'freeze_layer', 'activation', 'ConvBNLayer']
+__all__ = ['make_norm', 'FrozenStatsBatchNorm2D', 'freeze_layer', 'activation', 'ConvBNLayer']
 
 NORM_TYPES = ('bn', 'sync_bn')
 
@@ -33,6 +33,21 @@ def _world_size() -> int:
 
 def _on_gpu() -> bool:
     return paddle.device.get_device().startswith('gpu')
+
+
+class FrozenStatsBatchNorm2D(nn.BatchNorm2D):
+    """BatchNorm2D that always normalises with its running statistics (`use_global_stats`).
+
+    Paddle's BatchNorm2D.forward warns "When training, we now always track global mean and
+    variance" on every training call, which is untrue of a frozen norm (its statistics never
+    move); this forward computes the same `batch_norm` without that warning. Names, state dict
+    and hooks are BatchNorm2D's.
+    """
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return F.batch_norm(x, self._mean, self._variance, weight=self.weight, bias=self.bias,
+                            training=False, momentum=self._momentum, epsilon=self._epsilon,
+                            data_format=self._data_format, use_global_stats=True)
 
 
 def make_norm(channels: int, norm_type: str = 'bn', norm_decay: float = 0.,
@@ -57,8 +72,9 @@ def make_norm(channels: int, norm_type: str = 'bn', norm_decay: float = 0.,
     if norm_type == 'sync_bn' and _world_size() > 1 and _on_gpu():
         layer = nn.SyncBatchNorm(channels, weight_attr=weight_attr, bias_attr=bias_attr)
     else:
-        layer = nn.BatchNorm2D(channels, weight_attr=weight_attr, bias_attr=bias_attr,
-                               use_global_stats=global_stats)
+        kind = FrozenStatsBatchNorm2D if freeze_norm else nn.BatchNorm2D
+        layer = kind(channels, weight_attr=weight_attr, bias_attr=bias_attr,
+                     use_global_stats=global_stats)
     if freeze_norm:
         for p in layer.parameters():
             p.stop_gradient = True
