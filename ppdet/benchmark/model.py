@@ -14,6 +14,10 @@ ran, and `PPDET_NATIVE=0` measures on Paddle's operators alone.
   reader's own box operators (NormalizeBox, PadBox, BboxXYXY2XYWH,
   Gt2YoloTarget, from its sample or batch transforms; without PadBox, as for R-CNN and
   RetinaNet, one box array per image); the optimiser update is not timed.
+After the timed runs, one more run of each phase with every part timed says where the time
+goes (`ppdet.benchmark.breakdown`: backbone, neck, heads, and the proposal, RoIAlign and
+assignment helpers inside them); the medians above do not include that instrumentation.
+On AMD processors MKL is pointed at its AVX2 kernels first (`ppdet.utils.cpu`), as the tools do.
 """
 from __future__ import annotations
 
@@ -150,6 +154,7 @@ def _measure(cfg, size: int, runs: int, only: Optional[str]) -> Dict[str, Any]:
                 res = model(x)
                 res['bbox'].numpy()  # wait for the result
         out['infer'] = time_runs(infer, runs=runs)
+        out['infer_parts'] = _breakdown(model, infer, 'where inference time goes')
     if only in (None, 'train'):
         model.train()
         batch = _train_batch(cfg, size, num_classes,
@@ -160,8 +165,21 @@ def _measure(cfg, size: int, runs: int, only: Optional[str]) -> Dict[str, Any]:
             loss.backward()
             model.clear_gradients()
         out['train'] = time_runs(train, runs=runs)
+        out['train_parts'] = _breakdown(model, train, 'where training-step time goes '
+                                        '(forward parts; the backward pass is outside them)')
     out['peak_rss_mb'] = _peak_rss_mb()
     return out
+
+
+def _breakdown(model, step, title: str) -> List[str]:
+    """One more run of `step` with every part timed (ppdet.benchmark.breakdown)."""
+    import time
+    from ppdet.benchmark.breakdown import instrumented, render_breakdown
+    with instrumented(model) as clock:
+        t0 = time.perf_counter()
+        step()
+        total = time.perf_counter() - t0
+    return render_breakdown(clock, total, title)
 
 
 def _peak_rss_mb() -> float:
@@ -184,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     print(f'{"phase":<8}{"ours (s)":>10}{"min":>8}{"max":>8}{"ref (s)":>10}{"ratio":>8}')
     rows: List[Dict[str, Any]] = []
     peak = res.pop('peak_rss_mb')
+    parts = [res.pop(k) for k in ('infer_parts', 'train_parts') if k in res]
     for phase, r in res.items():
         ref_s = ref.get(phase)
         ratio = r['median'] / ref_s if ref_s else None
@@ -193,9 +212,12 @@ def run(args: argparse.Namespace) -> int:
         rows.append({'phase': phase, 'ours': r, 'reference': ref_s, 'ratio': ratio})
     print(f'peak RSS {peak:.0f} MB (the whole process: model, inputs, '
           f'{"training step" if "train" in res else "inference"})')
+    for lines in parts:
+        print('\n'.join(lines))
     if args.json:
         Path(args.json).write_text(json.dumps({'config': args.config, 'size': args.size,
                                                'threads': threads, 'kernels': kernels,
-                                               'results': rows, 'peak_rss_mb': peak},
+                                               'results': rows, 'peak_rss_mb': peak,
+                                               'breakdown': parts},
                                               indent=1))
     return 0
