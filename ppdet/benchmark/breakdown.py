@@ -43,17 +43,17 @@ class _TimedHelper:
     """Stands in for a helper object: its calls are timed, everything else is passed on."""
 
     def __init__(self, wrapped: Any, name: str, clock: _Clock) -> None:
-        self.__dict__.update(_wrapped=wrapped, _name=name, _clock=clock)
+        self.__dict__.update(timed_object=wrapped, timed_label=name, timed_clock=clock)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._clock.enter(self._name)
+        self.timed_clock.enter(self.timed_label)
         try:
-            return self._wrapped(*args, **kwargs)
+            return self.timed_object(*args, **kwargs)
         finally:
-            self._clock.leave(self._name)
+            self.timed_clock.leave(self.timed_label)
 
     def __getattr__(self, key: str) -> Any:
-        return getattr(self._wrapped, key)
+        return getattr(self.timed_object, key)
 
 
 def _is_helper(value: Any) -> bool:

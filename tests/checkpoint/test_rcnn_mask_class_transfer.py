@@ -69,7 +69,7 @@ def _cascade_stages(model, inputs):
         hooks.append(d.register_forward_post_hook(lambda l, i, o: seen['delta'].append(o)))
     with paddle.no_grad():
         model.inputs = inputs
-        feats = model._features()
+        feats = model.feature_maps()
         rois, rois_num, _ = model.rpn_head(feats, inputs)
         (_, probs), _ = head(feats, rois, rois_num, inputs)
     for h in hooks:
@@ -105,7 +105,7 @@ def test_mask_rcnn_person_car_from_coco80():
     with paddle.no_grad():
         for model in (src, dst):
             model.inputs = inputs
-            feats = model._features()
+            feats = model.feature_maps()
             rois, rois_num, _ = model.rpn_head(feats, inputs)
             head = model.mask_head
             x = head.head(head.roi_extractor(feats, rois, rois_num))

@@ -7,7 +7,7 @@ box deltas are class-agnostic) and, with a mask head, `mask_head.mask_fcn_logits
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 import paddle
 import paddle.nn as nn
@@ -16,7 +16,7 @@ from ppdet.modeling.class_layout import ClassLayout
 from ppdet.core.workspace import register
 from ppdet.modeling.architectures.mask_rcnn import (MASK_CLASS_LAYOUTS, detections_with_masks,
                                                     mask_head_input_shape)
-from ppdet.modeling.architectures.meta_arch import BaseArch
+from ppdet.modeling.architectures.two_stage import TwoStageArch, backbone_and_neck
 
 __all__ = ['CascadeRCNN']
 
@@ -25,7 +25,7 @@ STAGE_SCORE_LAYOUTS = {f'bbox_head.bbox_score_stage{k}':
 
 
 @register
-class CascadeRCNN(BaseArch):
+class CascadeRCNN(TwoStageArch):
     """Training inputs: those of Faster R-CNN (plus `gt_poly` with a mask head). Returns
     `loss_rpn_*`, `loss_bbox_{cls,reg}_stage{k}`, `loss_mask` (with a mask head) and `loss`;
     eval gives `bbox`, `bbox_num` and, with a mask head, `mask` as Mask R-CNN does."""
@@ -57,21 +57,15 @@ class CascadeRCNN(BaseArch):
     @classmethod
     def from_config(cls, cfg: Dict[str, Any], create: Callable[..., Any],
                     input_shape: Any = None) -> Dict[str, Any]:
-        backbone = create(cfg['backbone'])
-        neck = create(cfg['neck'], input_shape=backbone.out_shape) if cfg.get('neck') else None
-        shapes = neck.out_shape if neck is not None else backbone.out_shape
+        backbone, neck, shapes = backbone_and_neck(cfg, create)
         bbox_head = create(cfg['bbox_head'], input_shape=shapes)
         mask_head = (create(cfg['mask_head'], input_shape=mask_head_input_shape(neck, bbox_head))
                      if cfg.get('mask_head') else None)
         return {'backbone': backbone, 'neck': neck, 'bbox_head': bbox_head,
                 'rpn_head': create(cfg['rpn_head'], input_shape=shapes), 'mask_head': mask_head}
 
-    def _features(self):
-        feats = self.backbone(self.inputs)
-        return self.neck(feats) if self.neck is not None else feats
-
     def get_loss(self) -> Dict[str, paddle.Tensor]:
-        feats = self._features()
+        feats = self.feature_maps()
         rois, rois_num, rpn_loss = self.rpn_head(feats, self.inputs)
         bbox_loss, bbox_feat = self.bbox_head(feats, rois, rois_num, self.inputs)
         losses = dict(rpn_loss)
@@ -83,14 +77,8 @@ class CascadeRCNN(BaseArch):
         losses['loss'] = paddle.add_n(list(losses.values()))
         return losses
 
-    def multi_scale_settings(self) -> Tuple[int, float, int]:
-        if self.mask_head is not None:
-            return super().multi_scale_settings()  # masks cannot be merged: refused there
-        nms = self.bbox_post_process.nms
-        return self.bbox_head.num_classes, nms.nms_threshold, nms.keep_top_k
-
     def get_pred(self) -> Dict[str, paddle.Tensor]:
-        feats = self._features()
+        feats = self.feature_maps()
         rois, rois_num, _ = self.rpn_head(feats, self.inputs)
         preds, _ = self.bbox_head(feats, rois, rois_num, self.inputs)
         im_shape, scale_factor = self.inputs['im_shape'], self.inputs['scale_factor']

@@ -15,7 +15,7 @@ import paddle
 import paddle.nn as nn
 
 from ppdet.core.workspace import register
-from ppdet.modeling.architectures.meta_arch import BaseArch
+from ppdet.modeling.architectures.two_stage import TwoStageArch, backbone_and_neck
 from ppdet.modeling.class_layout import ClassLayout
 
 __all__ = ['FasterRCNN', 'RCNN_CLASS_LAYOUTS']
@@ -27,7 +27,7 @@ RCNN_CLASS_LAYOUTS = {
 
 
 @register
-class FasterRCNN(BaseArch):
+class FasterRCNN(TwoStageArch):
     """Training inputs: `image`, `im_shape`, `scale_factor`, `gt_bbox` (a list of [G_i, 4]
     boxes in input pixels), `gt_class` (a list of [G_i, 1]), optionally `is_crowd`.
     Returns `loss_rpn_cls`, `loss_rpn_reg`, `loss_bbox_cls`, `loss_bbox_reg` and `loss`."""
@@ -50,19 +50,13 @@ class FasterRCNN(BaseArch):
                     input_shape: Any = None) -> Dict[str, Any]:
         """The neck is built on the backbone's maps, both heads on the neck's (or the
         backbone's, without a neck)."""
-        backbone = create(cfg['backbone'])
-        neck = create(cfg['neck'], input_shape=backbone.out_shape) if cfg.get('neck') else None
-        shapes = neck.out_shape if neck is not None else backbone.out_shape
+        backbone, neck, shapes = backbone_and_neck(cfg, create)
         return {'backbone': backbone, 'neck': neck,
                 'rpn_head': create(cfg['rpn_head'], input_shape=shapes),
                 'bbox_head': create(cfg['bbox_head'], input_shape=shapes)}
 
-    def _features(self):
-        feats = self.backbone(self.inputs)
-        return self.neck(feats) if self.neck is not None else feats
-
     def get_loss(self) -> Dict[str, paddle.Tensor]:
-        feats = self._features()
+        feats = self.feature_maps()
         rois, rois_num, rpn_loss = self.rpn_head(feats, self.inputs)
         bbox_loss, _ = self.bbox_head(feats, rois, rois_num, self.inputs)
         losses = dict(rpn_loss)
@@ -70,12 +64,8 @@ class FasterRCNN(BaseArch):
         losses['loss'] = paddle.add_n(list(losses.values()))
         return losses
 
-    def multi_scale_settings(self):
-        nms = self.bbox_post_process.nms
-        return self.bbox_head.num_classes, nms.nms_threshold, nms.keep_top_k
-
     def get_pred(self) -> Dict[str, paddle.Tensor]:
-        feats = self._features()
+        feats = self.feature_maps()
         rois, rois_num, _ = self.rpn_head(feats, self.inputs)
         preds, _ = self.bbox_head(feats, rois, rois_num, None)
         im_shape, scale_factor = self.inputs['im_shape'], self.inputs['scale_factor']

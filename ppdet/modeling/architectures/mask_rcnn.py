@@ -15,6 +15,7 @@ from ppdet.modeling.class_layout import ClassLayout
 from ppdet.core.workspace import register
 from ppdet.modeling.architectures.faster_rcnn import RCNN_CLASS_LAYOUTS
 from ppdet.modeling.architectures.meta_arch import BaseArch
+from ppdet.modeling.architectures.two_stage import TwoStageArch, backbone_and_neck
 from ppdet.modeling.ops.mask_post_process import align_masks_to_rows
 
 __all__ = ['MaskRCNN', 'MASK_CLASS_LAYOUTS', 'mask_head_input_shape', 'detections_with_masks']
@@ -45,7 +46,7 @@ def detections_with_masks(model: BaseArch, feats, dets: paddle.Tensor, dets_num:
 
 
 @register
-class MaskRCNN(BaseArch):
+class MaskRCNN(TwoStageArch):
     """Training inputs: those of Faster R-CNN plus `gt_poly` (per image, one list of polygons
     per `gt_bbox` row). Returns `loss_mask`, the Faster R-CNN losses and `loss`; eval adds
     `mask` [N, H, W] int32 (0/1, original pixels) aligned with `bbox`."""
@@ -69,9 +70,7 @@ class MaskRCNN(BaseArch):
     @classmethod
     def from_config(cls, cfg: Dict[str, Any], create: Callable[..., Any],
                     input_shape: Any = None) -> Dict[str, Any]:
-        backbone = create(cfg['backbone'])
-        neck = create(cfg['neck'], input_shape=backbone.out_shape) if cfg.get('neck') else None
-        shapes = neck.out_shape if neck is not None else backbone.out_shape
+        backbone, neck, shapes = backbone_and_neck(cfg, create)
         bbox_head = create(cfg['bbox_head'], input_shape=shapes)
         return {'backbone': backbone, 'neck': neck,
                 'rpn_head': create(cfg['rpn_head'], input_shape=shapes),
@@ -79,12 +78,8 @@ class MaskRCNN(BaseArch):
                 'mask_head': create(cfg['mask_head'],
                                     input_shape=mask_head_input_shape(neck, bbox_head))}
 
-    def _features(self):
-        feats = self.backbone(self.inputs)
-        return self.neck(feats) if self.neck is not None else feats
-
     def get_loss(self) -> Dict[str, paddle.Tensor]:
-        feats = self._features()
+        feats = self.feature_maps()
         rois, rois_num, rpn_loss = self.rpn_head(feats, self.inputs)
         bbox_loss, bbox_feat = self.bbox_head(feats, rois, rois_num, self.inputs)
         rois, rois_num = self.bbox_head.assigned_rois
@@ -97,7 +92,7 @@ class MaskRCNN(BaseArch):
         return losses
 
     def get_pred(self) -> Dict[str, paddle.Tensor]:
-        feats = self._features()
+        feats = self.feature_maps()
         rois, rois_num, _ = self.rpn_head(feats, self.inputs)
         preds, feat_func = self.bbox_head(feats, rois, rois_num, None)
         dets, dets_num = self.bbox_post_process(preds, (rois, rois_num),

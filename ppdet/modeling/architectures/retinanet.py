@@ -39,14 +39,14 @@ class RetinaNet(BaseArch):
         return {'backbone': backbone, 'neck': neck,
                 'head': create(cfg['head'], input_shape=neck.out_shape)}
 
-    def _features(self):
+    def feature_maps(self):
         return self.neck(self.backbone(self.inputs))
 
     def get_loss(self) -> Dict[str, paddle.Tensor]:
-        return self.head(self._features(), self.inputs)
+        return self.head(self.feature_maps(), self.inputs)
 
     def get_pred(self) -> Dict[str, paddle.Tensor]:
-        bbox, bbox_num = self.head.post_process(self.head(self._features()),
+        bbox, bbox_num = self.head.post_process(self.head(self.feature_maps()),
                                                 self.inputs['im_shape'],
                                                 self.inputs['scale_factor'])
         return {'bbox': bbox, 'bbox_num': bbox_num}
