@@ -17,10 +17,8 @@ BCCD = os.path.join(ROOT, 'dataset', 'bccd')
 
 @pytest.fixture
 def shared_dir():
-    if not os.path.isdir(SHARED):
-        pytest.skip(f'reference material not found at {SHARED} (only developer machines and CI '
-                    f'have ../shared)')
-    return SHARED
+    from tests.helpers.material import shared_path
+    return str(shared_path())
 
 
 @pytest.fixture

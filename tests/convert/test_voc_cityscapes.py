@@ -1,15 +1,10 @@
-"""VOC and Cityscapes conversion on real files; BCCD when the shared data is present."""
+"""VOC and Cityscapes conversion on real files; and the shipped BCCD."""
 import json
-from pathlib import Path
 
-import pytest
 
 from ppdet.convert import ConvertOptions, convert
 from tests.convert.helpers import kinds, load_coco, write_cityscapes, write_image, write_voc
-
-BCCD = [Path(__file__).resolve().parents[2] / 'dataset' / 'bccd',
-        Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'bccd' / 'BCCD']
-
+from tests.helpers.material import shipped_path
 
 def test_voc_oddities(tmp_path):
     root = tmp_path / 'VOC'
@@ -82,11 +77,7 @@ def test_cityscapes_folder(tmp_path):
 
 
 def _bccd_root():
-    for p in BCCD:
-        if (p / 'Annotations').is_dir() and (p / 'ImageSets' / 'Main').is_dir():
-            return p
-    pytest.skip('BCCD not found (dataset/bccd or ../shared/data/bccd/BCCD); users cloning the '
-                'project without ../shared skip this test')
+    return shipped_path('dataset', 'bccd', 'ImageSets', 'Main').parents[1]
 
 
 def test_bccd_converts_and_loads(tmp_path):

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import ppdet.data  # noqa: F401  (registers classes)
+from tests.helpers.material import shipped_path
 
 ROOT = Path(__file__).resolve().parents[2]
-BCCD = ROOT / 'dataset' / 'bccd'
 
 
 def write_image(path: Path, h: int = 48, w: int = 64, box: Optional[Sequence[int]] = None,
@@ -73,9 +73,7 @@ def make_coco(root: Path, categories: List[Dict], images: List[Dict], annotation
 
 @pytest.fixture
 def need_bccd():
-    if not (BCCD / 'train.txt').is_file():
-        pytest.skip('dataset/bccd is not present')
-    return BCCD
+    return shipped_path('dataset', 'bccd', 'train.txt').parent
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,5 @@
 """MobileNetV1 and VGG backbones: PaddleDetection 2.6 names/shapes, out_shape, config errors."""
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import paddle
@@ -10,15 +8,12 @@ import pytest
 from ppdet.core.errors import ConfigError
 from ppdet.modeling.backbones.mobilenet_v1 import MobileNet
 from ppdet.modeling.backbones.vgg import VGG
+from tests.helpers.material import shared_path
 
-KEYS = Path(os.environ.get('PPDET_SHARED', Path(__file__).resolve().parents[3] / 'shared')) \
-    / 'reference' / 'keys'
 
 
 def _ref_backbone(config: str):
-    path = KEYS / f'{config}.json'
-    if not path.exists():
-        pytest.skip(f'{path} not found: ../shared/reference is not available here')
+    path = shared_path('reference', 'keys', f'{config}.json')
     params = json.loads(path.read_text())['params']
     return [(n[len('backbone.'):], s) for n, s, _ in params if n.startswith('backbone.')]
 

@@ -1,23 +1,20 @@
 """SSD configs build models whose state dicts equal PaddleDetection 2.6's, name for name,
 in order, for the configs' class count and for 3 classes (BCCD)."""
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from ppdet.core.workspace import create, load_config, merge_config
 from ppdet.modeling.architectures.ssd import SSD
+from tests.helpers.material import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = Path(os.environ.get('PPDET_SHARED', ROOT.parent / 'shared')) / 'reference' / 'keys'
 CONFIGS = ['ssd_mobilenet_v1_300_120e_voc', 'ssd_vgg16_300_240e_voc']
 
 
 def _reference(name: str) -> dict:
-    path = KEYS / f'{name}.json'
-    if not path.exists():
-        pytest.skip(f'{path} not found: ../shared/reference is not available here')
+    path = shared_path('reference', 'keys', f'{name}.json')
     return json.loads(path.read_text())
 
 

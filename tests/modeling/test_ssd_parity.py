@@ -4,7 +4,6 @@ models, built from our configs and given the recipe weights, reproduce every sto
 Tolerances follow the fixture README: backbone maps are stored as float16 (2e-3 of max|ref|),
 conv heads 1e-4 of max|ref|, decoded boxes 1e-3 of max|ref|, class ids and counts exactly.
 """
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,9 @@ import pytest
 
 from ppdet.core.workspace import create, load_config
 from tests.helpers.recipe_weights import apply_recipe, state_dict_sha256
+from tests.helpers.material import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
-PARITY = Path(os.environ.get('PPDET_SHARED', ROOT.parent / 'shared')) / 'reference' / 'parity'
 RECIPE_SHA = {
     'ssd_mobilenet_v1_300_120e_voc':
         '1471d94d6cc6afe9f4fcf676d80000b0a671c2707a3ca5bb5b93e81f6f3de451',
@@ -32,9 +31,7 @@ def _rel_err(ours, ref) -> float:
 @pytest.fixture(scope='module', params=sorted(RECIPE_SHA))
 def run(request):
     name = request.param
-    path = PARITY / f'{name}.npz'
-    if not path.exists():
-        pytest.skip(f'{path} not found: ../shared/reference/parity is not available here')
+    path = shared_path('reference', 'parity', f'{name}.npz')
     paddle.set_device('cpu')
     cfg = load_config(str(ROOT / 'configs' / 'ssd' / f'{name}.yml'))
     model = create(cfg.architecture, cfg)

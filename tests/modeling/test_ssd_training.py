@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import paddle
-import pytest
 
 from tests.modeling._training import train_adam
+from tests.helpers.material import shipped_path
 
 ROOT = Path(__file__).resolve().parents[2]
-BCCD_DIRS = [ROOT / 'dataset' / 'bccd', ROOT.parent / 'shared' / 'data' / 'bccd' / 'BCCD']
 NAMES = ['RBC', 'WBC', 'Platelets']
 SIZE = 300
 STEMS = ['BloodImage_00000', 'BloodImage_00001']
@@ -24,12 +23,8 @@ STEMS = ['BloodImage_00000', 'BloodImage_00001']
 
 def _bccd(stem):
     import cv2
-    for root in BCCD_DIRS:
-        img = cv2.imread(str(root / 'JPEGImages' / f'{stem}.jpg'))
-        if img is not None:
-            break
-    else:
-        pytest.skip(f'BCCD image {stem} not found in {[str(d) for d in BCCD_DIRS]}')
+    root = shipped_path('dataset', 'bccd', 'JPEGImages', f'{stem}.jpg').parents[1]
+    img = cv2.imread(str(root / 'JPEGImages' / f'{stem}.jpg'))
     h0, w0 = img.shape[:2]
     img = cv2.resize(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), (SIZE, SIZE),
                      interpolation=cv2.INTER_LINEAR)

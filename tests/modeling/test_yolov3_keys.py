@@ -4,15 +4,14 @@ import json
 
 import pytest
 
-from tests.modeling._yolo_helpers import KEYS_DIR, MODEL_BASES, REPO, build_model
+from tests.modeling._yolo_helpers import MODEL_BASES, REPO, build_model
+from tests.helpers.material import shared_path
 
 CONFIGS = sorted(MODEL_BASES)
 
 
 def _ref(config):
-    path = KEYS_DIR / f'{config}.json'
-    if not path.exists():
-        pytest.skip(f'reference keys not found at {path} (shared reference folder absent)')
+    path = shared_path('reference', 'keys', f'{config}.json')
     return json.loads(path.read_text())
 
 

@@ -9,7 +9,8 @@ import paddle
 import pytest
 
 from tests.helpers.recipe_weights import apply_recipe, state_dict_sha256
-from tests.modeling._yolo_helpers import PARITY_DIR, build_model
+from tests.modeling._yolo_helpers import build_model
+from tests.helpers.material import shared_path
 
 RECIPE_SHA = {
     'yolov3_darknet53_270e_coco':
@@ -20,9 +21,7 @@ RECIPE_SHA = {
 
 
 def _fixture(config):
-    path = PARITY_DIR / f'{config}.npz'
-    if not path.exists():
-        pytest.skip(f'parity fixture not found at {path} (shared reference folder absent)')
+    path = shared_path('reference', 'parity', f'{config}.npz')
     return np.load(path)
 
 
