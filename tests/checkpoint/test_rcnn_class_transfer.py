@@ -15,47 +15,17 @@ predicts for those two classes.
 import numpy as np
 import paddle
 
-from ppdet.checkpoint import COCO80_CLASS_NAMES, load_pretrain_weights
+from tests.checkpoint._head_transfer import KEPT, TARGET, image, transfer
 from tests.helpers.roundoff import assert_within, dot_bound, linear_magnitude
-from tests.modeling._rcnn_helpers import bccd_sample, small_faster_rcnn, small_retinanet
+from tests.modeling._rcnn_helpers import small_faster_rcnn, small_retinanet
 
-TARGET = ['person', 'car']
-KEPT = [COCO80_CLASS_NAMES.index(n) for n in TARGET]
-
-
-def _zoo_like(model, seed):
-    """Weights whose class channels differ from one another (as trained ones do)."""
-    rng = np.random.default_rng(seed)
-    sd = {}
-    for k, v in model.state_dict().items():
-        v = v.numpy()
-        if k.startswith(('bbox_head.bbox_', 'head.retina_cls')):
-            v = (rng.standard_normal(v.shape) * 0.05).astype('float32')
-        sd[k] = v
-    model.set_state_dict(sd)
-    return sd
-
-
-def _transfer(src, dst):
-    sd = _zoo_like(src, 0)
-    report = load_pretrain_weights(dst, sd, target_class_names=TARGET,
-                                   source_class_names=COCO80_CLASS_NAMES)
-    assert [n for n, _, _ in report.classes.kept] == TARGET
-    assert len(report.by_status('loaded')) + len(report.by_status('transferred')) == len(sd)
-    src.eval()
-    dst.eval()
-    return report
-
-
-def _image():
-    s = bccd_sample('BloodImage_00007', 192)
-    return {k: paddle.to_tensor(s[k][None]) for k in ('image', 'im_shape', 'scale_factor')}
+CLASS_PREFIXES = ('bbox_head.bbox_', 'head.retina_cls')
 
 
 def test_faster_rcnn_person_car_from_coco80():
     src, dst = small_faster_rcnn(80), small_faster_rcnn(len(TARGET))
-    assert len(_transfer(src, dst).by_status('transferred')) == 4
-    inputs = _image()
+    assert len(transfer(src, dst, CLASS_PREFIXES).by_status('transferred')) == 4
+    inputs = image(192)
     with paddle.no_grad():
         outs = []
         for model in (src, dst):
@@ -86,8 +56,8 @@ def test_faster_rcnn_person_car_from_coco80():
 
 def test_retinanet_person_car_from_coco80():
     src, dst = small_retinanet(80), small_retinanet(len(TARGET))
-    assert len(_transfer(src, dst).by_status('transferred')) == 2
-    inputs = _image()
+    assert len(transfer(src, dst, CLASS_PREFIXES).by_status('transferred')) == 2
+    inputs = image(192)
     with paddle.no_grad():
         cls80, reg80 = src.head(src.neck(src.backbone(inputs)))
         cls2, reg2 = dst.head(dst.neck(dst.backbone(inputs)))

@@ -16,43 +16,12 @@ cover their class-dependent layers.
 import numpy as np
 import paddle
 
-from ppdet.checkpoint import COCO80_CLASS_NAMES, load_pretrain_weights
+from ppdet.checkpoint import load_pretrain_weights
+from tests.checkpoint._head_transfer import KEPT, TARGET, image, transfer
 from tests.helpers.roundoff import assert_within, dot_bound, linear_magnitude
 from tests.modeling._mask_helpers import small_cascade_rcnn, small_mask_rcnn
-from tests.modeling._rcnn_helpers import bccd_sample
 
-TARGET = ['person', 'car']
-KEPT = [COCO80_CLASS_NAMES.index(n) for n in TARGET]
 CLASS_PREFIXES = ('bbox_head.bbox_', 'mask_head.mask_fcn_logits')
-
-
-def _zoo_like(model, seed):
-    """Weights whose class channels differ from one another (as trained ones do)."""
-    rng = np.random.default_rng(seed)
-    sd = {}
-    for k, v in model.state_dict().items():
-        v = v.numpy()
-        if k.startswith(CLASS_PREFIXES):
-            v = (rng.standard_normal(v.shape) * 0.05).astype('float32')
-        sd[k] = v
-    model.set_state_dict(sd)
-    return sd
-
-
-def _transfer(src, dst):
-    sd = _zoo_like(src, 0)
-    report = load_pretrain_weights(dst, sd, target_class_names=TARGET,
-                                   source_class_names=COCO80_CLASS_NAMES)
-    assert [n for n, _, _ in report.classes.kept] == TARGET
-    assert len(report.by_status('loaded')) + len(report.by_status('transferred')) == len(sd)
-    src.eval()
-    dst.eval()
-    return report
-
-
-def _image():
-    s = bccd_sample('BloodImage_00007', 160)
-    return {k: paddle.to_tensor(s[k][None]) for k in ('image', 'im_shape', 'scale_factor')}
 
 
 def _softmax(x):
@@ -80,8 +49,8 @@ def _cascade_stages(model, inputs):
 
 def test_cascade_rcnn_person_car_from_coco80():
     src, dst = small_cascade_rcnn(80), small_cascade_rcnn(len(TARGET))
-    assert len(_transfer(src, dst).by_status('transferred')) == 6  # 3 stage scores
-    inputs = _image()
+    assert len(transfer(src, dst, CLASS_PREFIXES).by_status('transferred')) == 6  # 3 stage scores
+    inputs = image(160)
     rois80, (feat80, logit80, delta80), _ = _cascade_stages(src, inputs)
     rois2, (feat2, logit2, delta2), probs2 = _cascade_stages(dst, inputs)
     assert np.array_equal(rois2, rois80) and len(rois80) > 0
@@ -99,8 +68,8 @@ def test_cascade_rcnn_person_car_from_coco80():
 
 def test_mask_rcnn_person_car_from_coco80():
     src, dst = small_mask_rcnn(80), small_mask_rcnn(len(TARGET))
-    assert len(_transfer(src, dst).by_status('transferred')) == 6  # score, delta, mask logits
-    inputs = _image()
+    assert len(transfer(src, dst, CLASS_PREFIXES).by_status('transferred')) == 6  # score, delta, mask logits
+    inputs = image(160)
     outs = []
     with paddle.no_grad():
         for model in (src, dst):

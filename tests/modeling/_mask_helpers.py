@@ -13,7 +13,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import paddle
 
-from tests.modeling._rcnn_helpers import _backbone, batch_of, bccd_sample
+from tests.modeling._rcnn_helpers import batch_of, bccd_sample, small_rpn_parts
 
 MASK_SIZE = 28
 
@@ -45,22 +45,10 @@ def instance_batch(samples: List[Dict[str, object]]) -> Dict[str, object]:
 
 
 def _parts(num_classes: int):
-    from ppdet.modeling.necks.fpn import FPN
-    from ppdet.modeling.proposal_generator.anchor_generator import AnchorGenerator
-    from ppdet.modeling.proposal_generator.proposal_generator import ProposalGenerator
-    from ppdet.modeling.proposal_generator.rpn_head import RPNHead
     from ppdet.modeling.proposal_generator.target_layer import BBoxAssigner
-    paddle.seed(0)
-    backbone = _backbone([0, 1, 2, 3])
-    neck = FPN([s.channels for s in backbone.out_shape], out_channel=64,
-               spatial_scales=[1 / s.stride for s in backbone.out_shape])
-    strides = [s.stride for s in neck.out_shape]
-    rpn = RPNHead(AnchorGenerator([[32], [64], [128], [256], [512]], [0.5, 1., 2.], strides),
-                  {'batch_size_per_im': 256, 'use_random': False},
-                  ProposalGenerator(1000, 300, 0.7, 0., topk_after_collect=True),
-                  ProposalGenerator(1000, 300, 0.7, 0.), in_channel=64)
+    backbone, neck, rpn, scales = small_rpn_parts()
     assigner = BBoxAssigner(128, fg_fraction=0.5, use_random=False, num_classes=num_classes)
-    return backbone, neck, rpn, assigner, [1 / s for s in strides]
+    return backbone, neck, rpn, assigner, scales
 
 
 def _post(num_classes: int, weights, score_threshold: float):

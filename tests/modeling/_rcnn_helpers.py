@@ -61,18 +61,13 @@ def _backbone(return_idx):
                   return_idx=return_idx)
 
 
-def small_faster_rcnn(num_classes: int, score_threshold: float = 0.05):
-    from ppdet.modeling.architectures.faster_rcnn import FasterRCNN
-    from ppdet.modeling.heads.bbox_head import BBoxHead, TwoFCHead
-    from ppdet.modeling.heads.roi_extractor import RoIAlign
+def small_rpn_parts():
+    """ResNet-18, a 64-wide FPN and an RPN, seeded: the first stage every small R-CNN shares.
+    Returns (backbone, neck, rpn, RoIAlign scales of the FPN levels)."""
     from ppdet.modeling.necks.fpn import FPN
-    from ppdet.modeling.ops.nms import MultiClassNMS
-    from ppdet.modeling.ops.rcnn_box import RCNNBox
-    from ppdet.modeling.post_process import BBoxPostProcess
     from ppdet.modeling.proposal_generator.anchor_generator import AnchorGenerator
     from ppdet.modeling.proposal_generator.proposal_generator import ProposalGenerator
     from ppdet.modeling.proposal_generator.rpn_head import RPNHead
-    from ppdet.modeling.proposal_generator.target_layer import BBoxAssigner
     paddle.seed(0)
     backbone = _backbone([0, 1, 2, 3])
     neck = FPN([s.channels for s in backbone.out_shape], out_channel=64,
@@ -82,8 +77,20 @@ def small_faster_rcnn(num_classes: int, score_threshold: float = 0.05):
                   {'batch_size_per_im': 256, 'use_random': False},
                   ProposalGenerator(1000, 300, 0.7, 0., topk_after_collect=True),
                   ProposalGenerator(1000, 300, 0.7, 0.), in_channel=64)
+    return backbone, neck, rpn, [1 / s for s in strides]
+
+
+def small_faster_rcnn(num_classes: int, score_threshold: float = 0.05):
+    from ppdet.modeling.architectures.faster_rcnn import FasterRCNN
+    from ppdet.modeling.heads.bbox_head import BBoxHead, TwoFCHead
+    from ppdet.modeling.heads.roi_extractor import RoIAlign
+    from ppdet.modeling.ops.nms import MultiClassNMS
+    from ppdet.modeling.ops.rcnn_box import RCNNBox
+    from ppdet.modeling.post_process import BBoxPostProcess
+    from ppdet.modeling.proposal_generator.target_layer import BBoxAssigner
+    backbone, neck, rpn, scales = small_rpn_parts()
     head = TwoFCHead(64, 256)
-    bbox_head = BBoxHead(head, 256, RoIAlign(7, [1 / s for s in strides], aligned=True),
+    bbox_head = BBoxHead(head, 256, RoIAlign(7, scales, aligned=True),
                          BBoxAssigner(128, use_random=False, num_classes=num_classes),
                          num_classes=num_classes)
     post = BBoxPostProcess(num_classes, RCNNBox(num_classes=num_classes),
