@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from ppdet.data.polygon import polygons_extent
+from tests.helpers.proc import run as run_child
 
 ROOT = Path(__file__).resolve().parents[2]
 SEG = ROOT / 'dataset' / 'bccd_seg'
@@ -41,12 +41,12 @@ TrainReader:
 def converted(tmp_path_factory):
     """The documented command, into a temporary folder (images copied there)."""
     out = tmp_path_factory.mktemp('bccd_seg')
-    proc = subprocess.run(
+    proc = run_child(
         [sys.executable, 'tools/x2coco.py', '--dataset_type', 'labelme', '--json_input_dir',
          'dataset/bccd_seg/labelme', '--output_dir', str(out), '--train_proportion', '0.8',
          '--val_proportion', '0.2', '--label_list', 'dataset/bccd_seg/label_list.txt',
          '--workers', '1'],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, timeout=300,
         env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out

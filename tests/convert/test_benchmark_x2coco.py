@@ -1,10 +1,10 @@
 """tools/benchmark.py x2coco runs PaddleDetection's documented labelme command (tiny size here;
 the figures themselves are not asserted: machines differ)."""
-import subprocess
 import sys
 from pathlib import Path
 
 from ppdet.benchmark.x2coco import command
+from tests.helpers.proc import run as run_child
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,10 +17,9 @@ def test_command_is_paddledetections_labelme_form():
 
 
 def test_benchmark_runs_against_a_baseline(tmp_path):
-    p = subprocess.run([sys.executable, str(ROOT / 'tools' / 'benchmark.py'), 'x2coco',
-                        '--num-files', '12', '--runs', '1', '--data-dir', str(tmp_path),
-                        '--baseline', str(ROOT / 'tools' / 'x2coco.py')],
-                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    p = run_child([sys.executable, str(ROOT / 'tools' / 'benchmark.py'), 'x2coco',
+                   '--num-files', '12', '--runs', '1', '--data-dir', str(tmp_path),
+                   '--baseline', str(ROOT / 'tools' / 'x2coco.py')], timeout=300, cwd=ROOT)
     assert p.returncode == 0, p.stdout + p.stderr
     assert 'ours: images: 12 hard-linked' in p.stdout
     assert 'ratio ours/baseline (medians, same run)' in p.stdout

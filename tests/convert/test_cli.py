@@ -1,16 +1,15 @@
 """tools/x2coco.py: exit codes and printed report, run as users run it."""
-import subprocess
 import sys
 from pathlib import Path
 
 from tests.convert.helpers import shape, write_image, write_labelme
+from tests.helpers.proc import run as run_child
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'x2coco.py'
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, str(TOOL), *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return run_child([sys.executable, str(TOOL), *map(str, args)], timeout=120)
 
 
 def test_exit_codes(tmp_path):

@@ -4,12 +4,12 @@ Order: the image folder (--image_input_dir, else JPEGImages beside the annotatio
 <filename> then by <path>'s name; <path> as written; the same names beside the XML; a
 <filename> without extension; the XML's own name (a guess, reported).
 """
-import subprocess
 import sys
 from pathlib import Path
 
 from ppdet.convert import ConvertOptions, convert
 from tests.convert.helpers import kinds, load_coco, write_image, write_voc
+from tests.helpers.proc import run as run_child
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'x2coco.py'
 
@@ -40,10 +40,9 @@ def test_paddledetection_command_on_xml_and_images_in_one_folder(tmp_path):
         _xml(ds / f'{stem}.xml', f'{stem}.jpg')
     (tmp_path / 'train.txt').write_text('apple_1\napple_2\n')
     (tmp_path / 'labels.txt').write_text('cat\n')
-    p = subprocess.run([sys.executable, str(TOOL), '--dataset_type', 'voc', '--voc_anno_dir',
-                        'ds', '--voc_anno_list', 'train.txt', '--voc_label_list', 'labels.txt',
-                        '--voc_out_name', 'voc_train.json'], cwd=tmp_path, capture_output=True,
-                       text=True, timeout=120)
+    p = run_child([sys.executable, str(TOOL), '--dataset_type', 'voc', '--voc_anno_dir',
+                   'ds', '--voc_anno_list', 'train.txt', '--voc_label_list', 'labels.txt',
+                   '--voc_out_name', 'voc_train.json'], cwd=tmp_path, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert 'OK: 0 errors, 0 warnings, 2 notes' in p.stdout
     assert _sizes(tmp_path / 'voc_train.json') == {'apple_1.jpg': (64, 30),

@@ -1,6 +1,5 @@
 """tools/check_dataset.py: every problem of a dataset in one pass, each counted, and the
 remedies the report suggests really clear it."""
-import subprocess
 import sys
 
 import cv2
@@ -12,6 +11,7 @@ from ppdet.core.workspace import create, load_config
 from ppdet.data import COCODataSet, VOCDataSet
 from ppdet.data.dataset_report import check_datasets
 from ppdet.data.image_integrity import truncation_problem, verify_images
+from tests.helpers.proc import run as run_child
 
 from .conftest import ROOT, make_coco, make_voc, voc_xml
 
@@ -73,16 +73,15 @@ def test_remedies_in_the_report_clear_it(tmp_path):
 
 def test_tool_exit_status_and_strict(tmp_path):
     cfg = _fruit(tmp_path)
-    r = subprocess.run(TOOL + ['-c', str(cfg)], cwd=ROOT, capture_output=True, text=True,
-                       timeout=120)
+    r = run_child(TOOL + ['-c', str(cfg)], cwd=ROOT,
+                  timeout=120)
     assert r.returncode == 1 and "'grape': 3 boxes in 1 file" in r.stdout
     assert 'Traceback' not in r.stdout + r.stderr
     (tmp_path / 'label_list.txt').write_text('apple\ngrape\n')
     voc_xml(tmp_path / 'Annotations' / 'apple_flat.xml', [('apple', [1, 1, 9, 9])])
     (tmp_path / 'train.txt').write_text('JPEGImages/apple_1.jpg Annotations/apple_1.xml\n'
                                         'JPEGImages/apple_flat.jpg Annotations/apple_flat.xml\n')
-    r = subprocess.run(TOOL + ['-c', str(cfg), '--strict'], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
+    r = run_child(TOOL + ['-c', str(cfg), '--strict'], cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stdout
     assert r.stdout.splitlines()[-1] == 'OK: nothing refused'
 

@@ -1,5 +1,4 @@
 """Readers: batch format, seeded order, drop_last, rank split, and worker-count independence."""
-import subprocess
 import sys
 
 import numpy as np
@@ -11,6 +10,7 @@ from ppdet.data.reader import EvalReader, TrainReader, batch_indices
 from ppdet.data.transform import (BatchRandomResize, BboxXYXY2XYWH, Decode, Gt2YoloTarget,
                                   Mixup, NormalizeBox, NormalizeImage, PadBox, Permute,
                                   RandomCrop, RandomDistort, RandomExpand, RandomFlip, Resize)
+from tests.helpers.proc import run as run_child
 
 from .conftest import ROOT, make_voc
 
@@ -140,8 +140,7 @@ def test_bccd_from_config_with_create(need_bccd, monkeypatch):
 
 def test_check_dataset_tool(need_bccd, tmp_path):
     tool = [sys.executable, str(ROOT / 'tools' / 'check_dataset.py')]
-    r = subprocess.run(tool + ['-c', 'configs/datasets/bccd_voc.yml'], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    r = run_child(tool + ['-c', 'configs/datasets/bccd_voc.yml'], cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
     assert 'RBC, WBC, Platelets' in r.stdout and 'OK: nothing refused' in r.stdout
     assert '2 boxes dropped (2 zero or negative size' in r.stdout
@@ -152,12 +151,12 @@ def test_check_dataset_tool(need_bccd, tmp_path):
     cfg = tmp_path / 'c.yml'
     cfg.write_text(f'TrainDataset:\n  !VOCDataSet\n    dataset_dir: {tmp_path}\n'
                    f'    anno_path: train.txt\n')
-    r = subprocess.run(tool + ['-c', str(cfg)], cwd=ROOT, capture_output=True, text=True,
-                       timeout=120)
+    r = run_child(tool + ['-c', str(cfg)], cwd=ROOT,
+                  timeout=120)
     assert r.returncode == 1 and 'b.jpg: image file not found' in r.stdout
     # an error in the data: message, no traceback, exit status 2
-    r = subprocess.run(tool + ['-c', str(cfg), '-o', 'TrainDataset.anno_path=nope.txt'],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_child(tool + ['-c', str(cfg), '-o', 'TrainDataset.anno_path=nope.txt'],
+                  cwd=ROOT, timeout=120)
     assert r.returncode == 1 and 'nope.txt not found' in r.stdout
     assert 'Traceback' not in r.stdout + r.stderr
 

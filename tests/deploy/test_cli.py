@@ -3,13 +3,13 @@ one-line errors for bad folders and unsupported flags, and for absent optional p
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
 import yaml
 
 from tests.engine.conftest import ROOT
+from tests.helpers.proc import run as run_child
 
 IMAGE = str(ROOT / 'dataset' / 'bccd' / 'JPEGImages' / 'BloodImage_00000.jpg')
 
@@ -124,7 +124,7 @@ def test_absent_optional_package_is_a_one_line_message(tmp_path, module, tool, a
     else:
         argv = ['-c', 'configs/ssd/ssd_mobilenet_v1_bccd.yml', '-o', 'weights=none'] + argv
     code = BLOCKED.format(root=str(ROOT), module=module, tool=tool, argv=argv)
-    proc = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    proc = run_child([sys.executable, '-c', code], cwd=ROOT, timeout=300,
+                     env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines()[-1] == message

@@ -3,10 +3,10 @@ a program that makes Paddle segfault with oneDNN runs through our backend in a c
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 from tests.engine.conftest import ROOT
+from tests.helpers.proc import run as run_child
 
 CHILD = '''
 import sys, numpy as np
@@ -29,8 +29,8 @@ def test_blockers_name_leaky_relu_and_interpolate_only(tiny_program):
 
 def _run_child(path):
     code = CHILD.format(root=str(ROOT), program=path + '.json', params=path + '.pdiparams')
-    return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    return run_child([sys.executable, '-c', code],
+                     timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
 
 
 def test_backend_with_onednn_requested_runs_a_crashing_program_without_it(tiny_program,

@@ -3,13 +3,13 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 
 import pytest
 
 from ppdet.core.errors import WeightsError
 from ppdet.engine.demo import FINETUNE_CONFIG, SCRATCH_CONFIG, choose_config
+from tests.helpers.proc import run as run_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The shipped from-scratch config, cut to 2 epochs of 2 iterations on a few images at 128 px,
@@ -25,9 +25,9 @@ TINY = ['epoch=2', 'snapshot_epoch=1', 'worker_num=0', 'log_iter=1',
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp('demo') / 'run'
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
-    proc = subprocess.run([sys.executable, 'tools/demo.py', '--offline', '--output_dir',
-                           str(out), '--num-images', '2', '-o', *TINY],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = run_child([sys.executable, 'tools/demo.py', '--offline', '--output_dir',
+                      str(out), '--num-images', '2', '-o', *TINY],
+                     cwd=ROOT, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out, proc.stdout
 

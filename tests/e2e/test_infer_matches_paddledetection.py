@@ -10,7 +10,6 @@ prints boxes to 0.01 px and scores to 5 digits); classes and counts exactly.
 """
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from ppdet.checkpoint import COCO80_CLASS_NAMES
 from ppdet.core.workspace import create, load_config
 from tests.helpers.recipe_weights import apply_recipe
+from tests.helpers.proc import run as run_child
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT.parent / 'shared' / 'reference' / 'ppdet26_configs' / 'configs'
@@ -43,12 +43,12 @@ def test_infer_gives_paddledetection_detections(config, tmp_path):
     labels = tmp_path / 'coco80.txt'
     labels.write_text('\n'.join(COCO80_CLASS_NAMES) + '\n')
     out = tmp_path / 'out'
-    proc = subprocess.run(
+    proc = run_child(
         [sys.executable, 'tools/infer.py', '-c', str(CONFIGS / config), '--infer_img',
          case['image'], '--output_dir', str(out), '--draw_threshold', '0', '-o',
          f'weights={weights}', 'use_gpu=false',
          f'TestDataset={{name: ImageFolder, anno_path: {labels}}}'] + case['overrides'],
-        cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'), capture_output=True, text=True,
+        cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'),
         timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     dets = json.loads((out / 'detections.json').read_text())['images'][0]['detections']

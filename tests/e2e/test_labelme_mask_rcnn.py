@@ -10,16 +10,17 @@ the pipeline carries polygons from labelme to pycocotools' segm evaluation.
 """
 import json
 import os
-import subprocess
 import sys
+
+from tests.helpers.proc import run as run_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = 'configs/mask_rcnn/mask_rcnn_r50_fpn_1x_bccd_seg.yml'
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=900, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    return run_child([sys.executable, *args], cwd=ROOT,
+                     timeout=600, env=dict(os.environ, OMP_NUM_THREADS='1'))
 
 
 def test_labelme_polygons_to_mask_rcnn_box_and_mask_ap(tmp_path):

@@ -1,15 +1,16 @@
 """The must-show of the config issue, run as a user would: tools/print_config.py and bad configs."""
 import os
-import subprocess
 import sys
 import textwrap
+
+from tests.helpers.proc import run as run_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return run_child([sys.executable, *args], cwd=cwd,
+                     timeout=300)
 
 
 def test_print_config_shows_overrides_and_sources():

@@ -9,7 +9,6 @@ model's `bbox_head.bbox_score` / `bbox_head.bbox_delta`, the log must say so, an
 else must be loaded: the frozen stem comes out of training bit-equal to the served weights.
 """
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import paddle
 
 from ppdet.checkpoint import safe_load
 from tests.helpers.http_server import LocalServer
+from tests.helpers.proc import run as run_child
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/faster_rcnn/faster_rcnn_r50_1x_coco.yml'
@@ -49,10 +49,10 @@ def test_guide_command_fine_tunes_faster_rcnn_from_a_url(tmp_path):
         url = f'{server.url}/{zoo.name}'
         out = tmp_path / 'run'
         env = dict(os.environ, OMP_NUM_THREADS='1', PPDET_WEIGHTS_CACHE=str(tmp_path / 'cache'))
-        proc = subprocess.run(
+        proc = run_child(
             [sys.executable, 'tools/train.py', '-c', CONFIG, '--output_dir', str(out), '-o',
              f'pretrain_weights={url}', "finetune_exclude_pretrained_params=['cls_score','bbox_pred']",
-             BCCD] + TINY, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+             BCCD] + TINY, cwd=ROOT, env=env, timeout=600)
     finally:
         server.stop()
     log = proc.stdout + proc.stderr

@@ -1,15 +1,16 @@
 """Convert the shipped BCCD (VOC) to COCO with tools/x2coco.py, then train on the result."""
 import json
 import os
-import subprocess
 import sys
+
+from tests.helpers.proc import run as run_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _run(*args):
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    proc = run_child([sys.executable, *args], cwd=ROOT,
+                     timeout=600, env=dict(os.environ, OMP_NUM_THREADS='1'))
     return proc
 
 

@@ -11,6 +11,8 @@ from typing import List
 
 import pytest
 
+from tests.helpers.proc import run as run_child
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = {'ssd': 'configs/ssd/ssd_mobilenet_v1_bccd.yml',
            'yolov3': 'configs/yolov3/yolov3_mobilenet_v1_bccd.yml',
@@ -28,8 +30,8 @@ BCCD_NAMES = ['RBC', 'WBC', 'Platelets']
 def run_tool(tool: str, args: List[str], timeout: int = 240) -> subprocess.CompletedProcess:
     """Run tools/<tool>.py from the project root (configs name dataset/bccd relative to it)."""
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    return subprocess.run([sys.executable, str(ROOT / 'tools' / f'{tool}.py')] + args,
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return run_child([sys.executable, str(ROOT / 'tools' / f'{tool}.py')] + args,
+                     cwd=ROOT, env=env, timeout=timeout)
 
 
 def opts(*extra: str) -> List[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import textwrap
 
@@ -14,6 +13,7 @@ import pytest
 
 from ppdet.core.cli import run_tool
 from tests.engine.conftest import CONFIGS, ROOT
+from tests.helpers.proc import run as run_child
 
 SHIPPED = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.yml')
                  if '_base_' not in p.parts)
@@ -160,10 +160,10 @@ def _clean_env() -> dict:
 
 
 def test_tools_cause_no_thread_or_ccache_warning():
-    proc = subprocess.run([sys.executable, 'tools/train.py', '-c', CONFIGS['yolov3'],
-                           '--dry-run', '-o', 'pretrain_weights=', 'worker_num=0'],
-                          cwd=ROOT, env=_clean_env(), capture_output=True, text=True,
-                          timeout=300)
+    proc = run_child([sys.executable, 'tools/train.py', '-c', CONFIGS['yolov3'],
+                      '--dry-run', '-o', 'pretrain_weights=', 'worker_num=0'],
+                     cwd=ROOT, env=_clean_env(),
+                     timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[0].startswith('CPU threads: ')
     assert 'OMP_NUM_THREADS set to' not in proc.stderr
@@ -181,7 +181,6 @@ def test_importing_a_tool_prints_and_sets_nothing():
         assert dict(os.environ) == before
         assert 'paddle' not in sys.modules
     """)
-    proc = subprocess.run([sys.executable, '-c', code], cwd=ROOT, env=_clean_env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = run_child([sys.executable, '-c', code], cwd=ROOT, env=_clean_env(), timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == '' and proc.stderr == ''

@@ -16,12 +16,12 @@ loss (IoU thresholds, the optimiser) and depend on the machine's kernels.
 A short run of `tools/train.py` under the launcher checks the trainer's own data-parallel path.
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 from ppdet.checkpoint import safe_load
+from tests.helpers.proc import run as run_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STEP = os.path.join(ROOT, 'tests', 'engine', 'dp_one_step.py')
@@ -32,10 +32,11 @@ def _run(cmd, out_dir):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
     log_dir = str(out_dir) + '_logs'
     if cmd[0] == 'launch':
-        cmd = ['-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir',
-               log_dir] + cmd[1:]
-    proc = subprocess.run([sys.executable] + cmd, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+        # loopback, not whatever address the machine's hostname resolves to (which may be
+        # slow to look up, or an address that this machine cannot reach)
+        cmd = ['-m', 'paddle.distributed.launch', '--host', '127.0.0.1', '--nproc_per_node',
+               '2', '--log_dir', log_dir] + cmd[1:]
+    proc = run_child([sys.executable] + cmd, cwd=ROOT, env=env, timeout=600)
     logs = proc.stdout + proc.stderr
     if os.path.isdir(log_dir):
         for name in sorted(os.listdir(log_dir)):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -14,6 +13,7 @@ import pytest
 import yaml
 
 from tests.engine.conftest import BCCD_NAMES, CONFIGS, ROOT, TINY, opts, run_tool
+from tests.helpers.proc import run as run_child
 
 # family (key in CONFIGS) -> (architecture, exported input size or None for keep-ratio
 # resizing (any size, one image per call), whether paddle2onnx can convert it)
@@ -271,11 +271,11 @@ def test_onednn_is_used_where_it_is_safe_and_refused_where_paddle_crashes(export
     env = dict(os.environ, OMP_NUM_THREADS='1')
     runs = {}
     for family, flags in (('ssd', []), ('yolov3', ['--enable_mkldnn=True'])):
-        runs[family] = subprocess.run(
+        runs[family] = run_child(
             [sys.executable, str(ROOT / 'deploy' / 'python' / 'infer.py'), '--model_dir',
              str(exported(family)), '--image_file', str(image_dir / IMAGES[0]),
              '--output_dir', str(tmp_path / family), '--run_benchmark', 'True'] + flags,
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+            cwd=ROOT, env=env, timeout=300)
         assert runs[family].returncode == 0, runs[family].stderr[-3000:]
         assert 'ms/image' in runs[family].stdout
     assert 'Paddle Inference on CPU with oneDNN' in runs['ssd'].stdout

@@ -2,7 +2,6 @@
 statistics, and the fallback when the kernels are off. Shapes are small but cover strides,
 dilation, asymmetric borders, one-row strips and every activation."""
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from ppdet.modeling.layers.conv_norm import ConvBNLayer, activation
 from ppdet.modeling.native import build, ops
+from tests.helpers.proc import run as run_child
 
 
 
@@ -206,8 +206,8 @@ def test_switch_off_reports_and_uses_paddle():
             'print(ops.depthwise_conv2d(paddle.ones([1,2,4,4]), paddle.ones([2,1,3,3]), '
             '[1,1], [1,1,1,1], [1,1]))')
     env = dict(os.environ, PPDET_NATIVE='0')
-    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    out = run_child([sys.executable, '-c', code], env=env,
+                    cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ['native kernels off (PPDET_NATIVE=0)', 'None']
 
@@ -244,8 +244,8 @@ def test_failed_build_warns_once_and_models_use_paddle(tmp_path):
             'msgs = [str(x.message) for x in w if "native CPU kernels" in str(x.message)]\n'
             'print(len(msgs), list(y.shape), build.native_module() is None)\n')
     env = dict(os.environ, PPDET_NATIVE_CACHE=str(tmp_path), CC='/bin/false', CXX='/bin/false')
-    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    out = run_child([sys.executable, '-c', code], env=env,
+                    cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ['1', '[1,', '4,', '8,', '8]', 'True']
 
@@ -307,8 +307,8 @@ def test_results_do_not_depend_on_the_thread_count(tmp_path):
         # MKL's GEMMs stay on one thread: how MKL splits its sums by thread count is its own
         # affair (on AMD processors with its AVX2 kernels it does so even for these shapes)
         env = dict(os.environ, OMP_NUM_THREADS=threads, MKL_NUM_THREADS='1')
-        proc = subprocess.run([sys.executable, '-c', f'OUT = {str(out)!r}\n' + _THREADS_SCRIPT],
-                              env=env, capture_output=True, text=True, cwd=root)
+        proc = run_child([sys.executable, '-c', f'OUT = {str(out)!r}\n' + _THREADS_SCRIPT],
+                         env=env, cwd=root, timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]
         results.append(np.load(out))
     a, b = results

@@ -1,9 +1,9 @@
 """MKL is pointed at its AVX2 kernels exactly on AMD processors that have them, before Paddle."""
 import os
-import subprocess
 import sys
 
 from ppdet.utils.cpu import mkl_cpu_type_for, tune_math_library
+from tests.helpers.proc import run as run_child
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AMD_AVX2 = 'vendor_id\t: AuthenticAMD\nflags\t\t: fpu sse sse2 avx fma avx2\n'
@@ -35,8 +35,8 @@ def test_the_tools_set_it_before_paddle_loads_mkl():
     code = ('import os; from ppdet.utils.threads import use_cpu_threads; '
             'print(use_cpu_threads(1)); print(os.environ.get("MKL_DEBUG_CPU_TYPE"))')
     env = {k: v for k, v in os.environ.items() if k != 'MKL_DEBUG_CPU_TYPE'}
-    out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, env=env, text=True,
-                         capture_output=True, check=True).stdout.splitlines()
+    out = run_child([sys.executable, '-c', code], cwd=ROOT, env=env, check=True,
+                    timeout=300).stdout.splitlines()
     with open('/proc/cpuinfo') as f:
         expected = mkl_cpu_type_for(f.read())
     assert out[-1] == str(expected)
