@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Sequence
 import difflib
 
 __all__ = ['PPDetError', 'ConfigError', 'DatasetError', 'WeightsError', 'ConvertError',
-           'did_you_mean']
+           'LaunchError', 'did_you_mean']
 
 
 class PPDetError(Exception):
@@ -29,6 +29,10 @@ class WeightsError(PPDetError):
 
 class ConvertError(PPDetError):
     """An annotation conversion failed."""
+
+
+class LaunchError(PPDetError):
+    """The processes of a data-parallel run could not join one process group."""
 
 
 def did_you_mean(word: str, candidates: Iterable[str], n: int = 3,
