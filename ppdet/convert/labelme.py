@@ -20,7 +20,6 @@ from ppdet.convert import geometry as G
 from ppdet.convert.images import (bytes_info, first_existing, image_size, is_image_name,
                                   native_path, same_stem_image)
 from ppdet.convert.records import FileResult, ImageInfo, Instance
-from ppdet.data.polygon import mask_outline_polygons
 from ppdet.convert.task import IGNORE_LABELS, Task, place_output_image, read_json_list_file
 
 NO_AREA_SHAPES = ('point', 'points', 'line', 'linestrip')
@@ -112,8 +111,10 @@ def _shape_polygons(shape: dict, stype: str, where: str,
 
 def _mask_polygons(shape: dict, where: str, res: FileResult) -> Optional[List[List[G.Point]]]:
     """labelme 5 mask: a base64 PNG covering the box given by the two points -> contours."""
-    import cv2
+    import cv2  # here, not at the top: workers that never meet a mask start without them
     import numpy as np
+
+    from ppdet.data.polygon import mask_outline_polygons
     try:
         raw = base64.b64decode(shape.get('mask') or '', validate=False)
         mask = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE)

@@ -11,8 +11,6 @@ every split shares one list.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from ppdet.convert.records import FileResult
 from ppdet.convert.report import ConversionReport, SplitStats
 from ppdet.convert.task import IGNORE_LABELS, Task
 from ppdet.core.errors import ConvertError
+from ppdet.utils.processes import worker_context
 
 
 def read_label_list(path: str) -> List[str]:
@@ -59,8 +58,7 @@ def _results(plan: Plan, workers: int) -> Iterator[FileResult]:
         yield from map(_parse_encoded, jobs)
         return
     chunk = max(1, min(256, len(plan.tasks) // (workers * 8)))
-    ctx = multiprocessing.get_context('fork' if hasattr(os, 'fork') else 'spawn')
-    with ctx.Pool(workers) as pool:
+    with worker_context().Pool(workers) as pool:
         yield from pool.imap(_parse_encoded, jobs, chunksize=chunk)
 
 

@@ -7,7 +7,6 @@ to building in-process. An error in a worker is re-raised in the parent: user er
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import traceback
@@ -15,6 +14,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 from ppdet.core.errors import PPDetError
 from ppdet.data.reader.pipeline import Pipeline
+from ppdet.utils.processes import worker_context
 
 __all__ = ['run_in_workers', 'WorkerError']
 
@@ -52,17 +52,10 @@ def _worker(pipeline: Pipeline, dataset: Any, seed: int, epoch: int, tasks: Any,
         results.put((bidx, out))
 
 
-def _context() -> Any:
-    """forkserver (else spawn): a plain fork copies the parent's OpenCV/OpenMP thread pools
-    mid-state and the children can deadlock once the parent has decoded images itself."""
-    methods = mp.get_all_start_methods()
-    return mp.get_context('forkserver' if 'forkserver' in methods else 'spawn')
-
-
 def run_in_workers(pipeline: Pipeline, dataset: Any, batches: List[List[int]], seed: int,
                    epoch: int, worker_num: int, prefetch: int = 2) -> Iterator[Dict[str, Any]]:
     """Yield the batches built by `worker_num` processes, in the order of `batches`."""
-    ctx = _context()
+    ctx = worker_context()  # never a plain fork: see ppdet/utils/processes.py
     tasks, results = ctx.Queue(), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(pipeline, dataset, seed, epoch, tasks, results),
                          daemon=True) for _ in range(worker_num)]
