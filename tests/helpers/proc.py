@@ -1,57 +1,34 @@
 """Run a child program from a test so that it can never hang the suite.
 
-`subprocess.run(..., timeout=T)` kills only the direct child when T passes, then waits for
-its output pipes to close. Anything the child started (reader workers, the processes of
-`paddle.distributed.launch`, a forkserver) still holds those pipes, so that wait has no end,
-and one stuck child stops the whole test run. Here the child leads its own process group;
-on timeout the whole group is killed, the output read so far is kept, and the test fails
-with it. After a normal exit the group is killed too, so no stray process outlives its test.
+One stuck child (or a grandchild holding its output pipes) used to stop the whole test run;
+`run_bounded` kills the child's whole process group at the timeout, and here that becomes a
+test failure that shows what the child printed until then.
 """
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 from typing import Mapping, Optional, Sequence
 
-__all__ = ['run', 'ChildTimeout']
+from ppdet.utils.processes import run_bounded
 
-_DRAIN_S = 10.0
+__all__ = ['run', 'ChildTimeout']
 
 
 class ChildTimeout(AssertionError):
     """A child program ran past its time; carries what it printed until then."""
 
 
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def run(args: Sequence[str], *, timeout: float, cwd: Optional[str] = None,
         env: Optional[Mapping[str, str]] = None, check: bool = False
         ) -> subprocess.CompletedProcess:
     """Like `subprocess.run(args, capture_output=True, text=True)`, but bounded in time."""
-    proc = subprocess.Popen([str(a) for a in args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        try:
-            out, err = proc.communicate(timeout=_DRAIN_S)
-        except subprocess.TimeoutExpired:  # a grandchild left the group and holds the pipes
-            out, err = '', '(output lost: a process outside the group kept the pipes open)'
+        done = run_bounded(args, timeout=timeout, cwd=cwd, env=env)
+    except subprocess.TimeoutExpired as e:
         raise ChildTimeout(f'{" ".join(map(str, args))} ran past {timeout:.0f} s and was '
                            f'killed with its process group.\n--- stdout (tail)\n'
-                           f'{(out or "")[-4000:]}\n--- stderr (tail)\n{(err or "")[-4000:]}'
-                           ) from None
-    finally:
-        _kill_group(proc.pid)
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+                           f'{(e.output or "")[-4000:]}\n--- stderr (tail)\n'
+                           f'{(e.stderr or "")[-4000:]}') from None
     if check:
         done.check_returncode()
     return done

@@ -250,6 +250,32 @@ def test_failed_build_warns_once_and_models_use_paddle(tmp_path):
     assert out.stdout.split() == ['1', '[1,', '4,', '8,', '8]', 'True']
 
 
+def test_a_build_that_hangs_is_stopped_and_models_use_paddle(tmp_path):
+    """A compiler that never returns: the build is stopped at its time limit (compiler
+    included), one warning says so, the models fall back to Paddle's operators."""
+    stuck = tmp_path / 'stuck-cc'
+    pid_file = tmp_path / 'compiler.pid'
+    stuck.write_text(f'#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n')
+    stuck.chmod(0o755)
+    code = ('import warnings, paddle\n'
+            'from ppdet.modeling.native import build\n'
+            'build.BUILD_TIMEOUT_S = 20\n'
+            'with warnings.catch_warnings(record=True) as w:\n'
+            '    warnings.simplefilter("always")\n'
+            '    module = build.native_module()\n'
+            'msgs = [str(x.message) for x in w if "native CPU kernels" in str(x.message)]\n'
+            'print(len(msgs), module is None, "did not finish within 20 s" in msgs[0])\n')
+    env = dict(os.environ, PPDET_NATIVE_CACHE=str(tmp_path / 'cache'), CC=str(stuck),
+               CXX=str(stuck))
+    out = run_child([sys.executable, '-c', code], env=env,
+                    cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ['1', 'True', 'True'], out.stdout + out.stderr[-2000:]
+    compiler = int(pid_file.read_text())
+    assert not os.path.exists(f'/proc/{compiler}') or \
+        open(f'/proc/{compiler}/stat').read().split(') ')[1][0] == 'Z'
+
+
 @pytest.mark.parametrize('act', [None, 'relu', 'leaky', 'relu6'])
 @pytest.mark.parametrize('ksize,stride', [(3, 1), (3, 2), (1, 1)])
 def test_fused_conv_norm_act_inference_equals_separate_kernels(act, ksize, stride):

@@ -31,6 +31,8 @@ import warnings
 from types import ModuleType
 from typing import List, Optional, Tuple
 
+from ppdet.utils.processes import run_bounded
+
 ENV_SWITCH = 'PPDET_NATIVE'
 ENV_CACHE = 'PPDET_NATIVE_CACHE'
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +45,10 @@ PADDLE_EXTENSION_LOGGER = 'utils.cpp_extension'  # the logger of paddle.utils.cp
 CXX_FLAGS = ['-O3', '-march=native', '-ffp-contract=off', '-std=c++17']
 # second attempt when the compiler does not know -march=native for this CPU
 PORTABLE_FLAGS = [f for f in CXX_FLAGS if not f.startswith('-march')]
+
+# about 20 s on two cores; a build still running after this is stuck (it holds the lock that
+# other processes wait on), so it is stopped and the models fall back to Paddle's operators
+BUILD_TIMEOUT_S = 900
 
 _lock = threading.Lock()
 _state = {'tried': False, 'module': None, 'error': None, 'has_conv': False}
@@ -127,8 +133,12 @@ def _compile_in_child(sources: List[str], ldflags: List[str],
     """Build with the first flag set that compiles; return its index in `attempts`."""
     job = {'name': MODULE_NAME, 'sources': [os.path.join(HERE, s) for s in sources],
            'ldflags': ldflags, 'attempts': [{'flags': f, 'target': t} for f, t in attempts]}
-    proc = subprocess.run([sys.executable, '-c', _BUILD_SCRIPT, json.dumps(job)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        proc = run_bounded([sys.executable, '-c', _BUILD_SCRIPT, json.dumps(job)],
+                           timeout=BUILD_TIMEOUT_S, merge_stderr=True)
+    except subprocess.TimeoutExpired as e:
+        raise RuntimeError(f'building {MODULE_NAME} did not finish within {BUILD_TIMEOUT_S} s '
+                           f'and was stopped:\n' + (e.output or '').strip()[-2000:]) from None
     last = proc.stdout.strip().splitlines()[-1:] or ['']
     if proc.returncode == 0 and last[0].startswith('PPDET_BUILT'):
         return int(last[0].split()[1])
@@ -204,7 +214,8 @@ def native_module() -> Optional[ModuleType]:
                 _state['module'] = _build()
             except Exception as e:  # compiler missing, headers missing, link error
                 msg = [line for line in str(e).strip().splitlines() if line.strip()]
-                _state['error'] = '\n'.join(msg[-8:])
+                # what went wrong (first line), then the compiler's last words
+                _state['error'] = '\n'.join(msg if len(msg) <= 9 else msg[:1] + ['...'] + msg[-7:])
                 warnings.warn('ppdet: native CPU kernels unavailable, using Paddle operators '
                               f'(slower on CPU; set {ENV_SWITCH}=0 to silence). Reason:\n'
                               + _state['error'], RuntimeWarning, stacklevel=2)
