@@ -16,9 +16,9 @@ import paddle
 from ppdet.checkpoint.patterns import compile_for_model, match_all, summarize_patterns
 from ppdet.checkpoint.report import FreezeReport
 
-__all__ = ['apply_freeze', 'trainable_parameters', 'is_norm_layer']
+__all__ = ['apply_freeze', 'trainable_parameters', 'is_norm_layer', 'FREEZE_HOOK']
 
-_HOOK_ATTR = '_ppdet_freeze_hook'
+FREEZE_HOOK = '_ppdet_freeze_hook'  # attribute holding the keep-eval hook of a frozen norm
 
 
 def is_norm_layer(layer: Any) -> bool:
@@ -61,8 +61,8 @@ def apply_freeze(model: paddle.nn.Layer, patterns: Optional[Sequence[str]]) -> F
                 if n in sd:
                     sd[n].stop_gradient = True
                     frozen.add(n)
-            if getattr(layer, _HOOK_ATTR, None) is None:
-                setattr(layer, _HOOK_ATTR, layer.register_forward_pre_hook(_keep_eval))
+            if getattr(layer, FREEZE_HOOK, None) is None:
+                setattr(layer, FREEZE_HOOK, layer.register_forward_pre_hook(_keep_eval))
             layer.eval()
     reports, warnings = summarize_patterns(compiled, hits, names, 'freeze_params', 'freeze')
     frozen_list = tuple(n for n in names if n in frozen)

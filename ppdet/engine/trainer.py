@@ -25,6 +25,7 @@ from ppdet.checkpoint import (LoadPolicy, apply_freeze, load_checkpoint_for_resu
                               load_pretrain_weights, render_freeze_report, render_load_report,
                               save_checkpoint, trainable_parameters)
 from ppdet.checkpoint.config_bridge import freeze_patterns_from_config, pretrain_kwargs_from_config
+from ppdet.checkpoint.frozen_start import find_frozen_start, render_frozen_start
 from ppdet.core.dump import resolved_yaml
 from ppdet.core.errors import PPDetError, WeightsError
 from ppdet.core.workspace import create
@@ -129,6 +130,13 @@ class Trainer:
             self.record.write_text('freeze_report.txt', render_freeze_report(report) + '\n')
         return report
 
+    def _warn_frozen_start(self) -> None:
+        """Say so when frozen parameters start from their initialisers (see frozen_start)."""
+        text = render_frozen_start(find_frozen_start(self.model, self.load_report))
+        if text:
+            self.log(text)
+            self.record.write_text('frozen_start.txt', text + '\n')
+
     @contextlib.contextmanager
     def final_weights(self) -> Iterator[Any]:
         """The model with the weights a snapshot saves and an evaluation scores: the EMA
@@ -153,6 +161,8 @@ class Trainer:
         if not resume:
             self.load_pretrained(apply=apply)
         self.freeze()
+        if not resume:
+            self._warn_frozen_start()
         steps_per_epoch = self._steps_per_epoch()
         lr = create('LearningRate', self.cfg).build(steps_per_epoch)
         optimizer = create('OptimizerBuilder', self.cfg).build(lr,
