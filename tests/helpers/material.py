@@ -1,10 +1,9 @@
-"""Where tests find their material, and what its absence means.
+"""Where tests find their material; a missing piece fails, it never skips.
 
-The shipped data (`dataset/bccd`, `dataset/bccd_seg`) is part of every clone: a missing file
-there is a defect and fails. `../shared` (reference keys, parity fixtures, the PaddleDetection
-configs) exists on developer machines and in CI, not in a user's clone: only a missing
-`../shared` as a whole skips, and not even that when PPDET_REQUIRE_SHARED=1 (`.ci/run` sets
-it). A file missing from an existing `../shared` fails.
+The shipped data (`dataset/bccd`, `dataset/bccd_seg`) is part of every clone. `../shared`
+(reference keys, parity fixtures, PaddleDetection's configs) sits beside the clone on developer
+machines and in CI, or where PPDET_SHARED points. A test that skipped without it would hide a
+defect wherever the material went missing, CI included, so its absence fails with the remedy.
 """
 from __future__ import annotations
 
@@ -20,15 +19,14 @@ __all__ = ['ROOT', 'SHARED', 'shared_path', 'shipped_path']
 
 
 def shared_path(*parts: str) -> Path:
-    """`../shared/<parts>`; skips only in a clone without ../shared (see the module text)."""
+    """`../shared/<parts>`; its absence fails."""
     path = SHARED.joinpath(*parts)
     if path.exists():
         return path
-    if SHARED.is_dir() or os.environ.get('PPDET_REQUIRE_SHARED') == '1':
-        pytest.fail(f'{path} is missing (reference material at {SHARED}: '
-                    f'{"present" if SHARED.is_dir() else "absent"}, and this run requires it)')
-    pytest.skip(f'{SHARED} is absent: only developer machines and CI have the reference '
-                f'material')
+    if SHARED.is_dir():
+        pytest.fail(f'{path} is missing from the reference material at {SHARED}')
+    pytest.fail(f'{SHARED} is absent: the reference material must sit beside the clone, or '
+                f'PPDET_SHARED must name its folder')
 
 
 def shipped_path(*parts: str) -> Path:
