@@ -6,12 +6,14 @@ test failure that shows what the child printed until then.
 """
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from typing import Mapping, Optional, Sequence
 
 from ppdet.utils.processes import run_bounded
 
-__all__ = ['run', 'ChildTimeout']
+__all__ = ['run', 'ChildTimeout', 'process_gone']
 
 
 class ChildTimeout(AssertionError):
@@ -32,3 +34,17 @@ def run(args: Sequence[str], *, timeout: float, cwd: Optional[str] = None,
     if check:
         done.check_returncode()
     return done
+
+
+def process_gone(pid: int, within: float = 10.0) -> bool:
+    """True once `pid` has exited (a zombie waiting for its parent counts as gone)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                state = f.read().rsplit(') ', 1)[1][0]
+        except FileNotFoundError:
+            return True
+        if state == 'Z' or time.monotonic() > deadline:
+            return state == 'Z'
+        time.sleep(0.1)
