@@ -6,7 +6,6 @@ test failure that shows what the child printed until then.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from typing import Mapping, Optional, Sequence
